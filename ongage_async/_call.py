@@ -1,0 +1,88 @@
+"""One logical API call as it travels down the middleware chain.
+
+A :class:`Call` is a frozen description of what to send; each middleware hands the
+next one an evolved copy (``attrs.evolve``) instead of mutating shared state, so a
+retry always starts again from what the caller asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+import attrs
+import httpx
+
+from ._response import Response
+from ._retry import RetryPolicy
+
+__all__ = ["Call", "Handler", "Middleware", "NOT_GIVEN"]
+
+
+class _NotGiven:
+    """Marks an argument the caller did not pass (``None`` can be a real value)."""
+
+    _instance: _NotGiven | None = None
+
+    def __new__(cls) -> _NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NOT_GIVEN = _NotGiven()
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+def _redact_headers(headers: Mapping[str, str]) -> str:
+    return repr(dict.fromkeys(headers, "***"))
+
+
+@attrs.frozen
+class Call:
+    """What to send, and how: the unit every middleware sees.
+
+    ``list_id`` is what the call asked for; ``default_list_id`` the client's (or
+    view's) default.  ``list_scoped=False`` marks an account-level endpoint where a
+    list id has no meaning and none is added.
+    """
+
+    method: str
+    path: str
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=_redact_headers)
+    list_id: str | None = None
+    default_list_id: str | None = None
+    list_scoped: bool = True
+    idempotent: bool | None = None
+    retry: RetryPolicy | None = None
+    timeout: httpx.Timeout = attrs.field(factory=lambda: httpx.Timeout(30.0))
+    attempt: int = 0
+
+    @property
+    def is_idempotent(self) -> bool:
+        """Whether sending this call twice is harmless (explicit flag, else by method)."""
+        if self.idempotent is not None:
+            return self.idempotent
+        return self.method in _IDEMPOTENT_METHODS
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+class Middleware(Protocol):
+    """One step of the chain: shape the call, pass it on, look at what comes back.
+
+    ``async def __call__(self, call, call_next)`` must return ``await call_next(call)``
+    (or an evolved call) and may catch what it raises.
+    """
+
+    async def __call__(self, call: Call, call_next: Handler) -> Response: ...

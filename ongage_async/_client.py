@@ -1,0 +1,348 @@
+"""``OngageClient``: one connection pool, one governor, one middleware chain.
+
+The client is small on purpose: it resolves configuration, builds the chain once,
+and hands each call to it.  Everything interesting happens in a middleware, the
+governor or the sender, each in its own module.
+
+The chain, outermost first::
+
+    AuthMiddleware -> ListIdMiddleware -> *your middleware* -> RetryMiddleware
+        -> GovernorMiddleware -> HTTPSender
+
+Retry wraps the governor, not the other way round: every attempt must pass the
+governor (the server counts each one) and a back-off sleep must not hold a slot.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import os
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import anyio
+import attrs
+import httpx
+
+from ._call import NOT_GIVEN, Call, Handler, Middleware, _NotGiven
+from ._credentials import Credentials
+from ._errors import ClientClosedError, ConfigurationError, InvalidArgumentError
+from ._governor import Governor
+from ._middleware import AuthMiddleware, GovernorMiddleware, ListIdMiddleware, RetryMiddleware
+from ._middleware.retry import Sleep
+from ._response import Response
+from ._retry import RetryPolicy
+from ._sender import HTTPSender
+from ._validation import normalize_list_id
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .resources.lists import ListsResource
+
+__all__ = ["DEFAULT_BASE_URL", "OngageClient"]
+
+DEFAULT_BASE_URL = "https://api.ongage.net"
+_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
+
+
+def _as_timeout(value: float | httpx.Timeout) -> httpx.Timeout:
+    if isinstance(value, httpx.Timeout):
+        if None in (value.connect, value.read, value.write, value.pool):
+            raise ConfigurationError("every timeout (connect, read, write, pool) must be set")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigurationError(f"timeout must be a positive number of seconds, not {value!r}")
+    return httpx.Timeout(float(value))
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(base_url: str, allow_insecure: bool) -> httpx.URL:
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ConfigurationError(f"base_url is not a valid URL: {base_url!r}") from exc
+    if url.scheme not in ("https", "http") or not url.host:
+        raise ConfigurationError(f"base_url must be an http(s) URL, not {base_url!r}")
+    if url.scheme == "http" and not allow_insecure and not _is_loopback(url.host):
+        raise ConfigurationError(
+            "base_url must use https:// (credentials travel in headers); plain http is "
+            "allowed only for loopback hosts, or with allow_insecure=True"
+        )
+    return url
+
+
+def _check_path(path: object) -> str:
+    if not isinstance(path, str) or not path.strip():
+        raise InvalidArgumentError(f"path must be a non-empty string, not {path!r:.40}")
+    if "://" in path or path.startswith("//"):
+        # An absolute URL would send the credentials to whatever host it names.
+        raise InvalidArgumentError("path must be relative to base_url, e.g. '/api/lists'")
+    return path if path.startswith("/") else "/" + path
+
+
+@attrs.frozen
+class _CallDefaults:
+    """What a view (``with_options``) can change; everything else is shared."""
+
+    list_id: str | None
+    retry: RetryPolicy | None
+    timeout: httpx.Timeout
+
+
+@attrs.define
+class _Shared:
+    """State shared by a client and all its views."""
+
+    http: httpx.AsyncClient
+    governor: Governor
+    chain: Handler
+    base_url: str
+    closed: bool = False
+
+
+def _build_chain(middleware: Sequence[Middleware], send: Handler) -> Handler:
+    def link(handler: Handler, step: Middleware) -> Handler:
+        return functools.partial(step.__call__, call_next=handler)
+
+    return functools.reduce(link, reversed(middleware), send)
+
+
+class OngageClient:
+    """An async client for the Ongage API that respects the account's limits.
+
+    Use it as ``async with OngageClient(...) as client:`` or keep one for the life of
+    an application and ``await client.aclose()`` at shutdown.  Every call, whether
+    from a resource namespace (``client.lists``) or :meth:`request`, goes through the
+    same middleware chain and the same governor.
+    """
+
+    def __init__(
+        self,
+        username: str | None = None,
+        password: str | None = None,
+        account_code: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        list_id: int | str | None = None,
+        rate_limit: int = 300,
+        rate_period: float = 60.0,
+        max_concurrency: int = 10,
+        retry: RetryPolicy | Literal[False] = RetryPolicy(),  # noqa: B008 (frozen value)
+        timeout: float | httpx.Timeout = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        api_key: str | None = None,
+        governor: Governor | None = None,
+        middleware: Sequence[Middleware] = (),
+        allow_insecure: bool = False,
+        sleep: Sleep | None = None,
+    ) -> None:
+        credentials = Credentials.resolve(username, password, account_code, api_key)
+        if base_url == DEFAULT_BASE_URL:
+            base_url = os.environ.get("ONGAGE_BASE_URL") or base_url
+        url = _check_base_url(base_url, allow_insecure)
+        if list_id is None:
+            list_id = os.environ.get("ONGAGE_LIST_ID") or None
+        if retry is not False and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError(f"retry must be a RetryPolicy or False, not {retry!r}")
+        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+            raise ConfigurationError("transport must be an httpx.AsyncBaseTransport")
+        try:
+            default_list = None if list_id is None else normalize_list_id(list_id)
+            gov = governor or Governor.local(rate_limit, rate_period, max_concurrency)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        self._defaults = _CallDefaults(default_list, retry or None, _as_timeout(timeout))
+
+        slots = gov.cap.max_concurrency
+        http = httpx.AsyncClient(
+            base_url=url,
+            transport=transport,
+            timeout=self._defaults.timeout,
+            # The pool matches the in-flight cap, so no request queues unseen inside httpx.
+            limits=httpx.Limits(max_connections=slots, max_keepalive_connections=slots),
+            follow_redirects=False,
+            headers={"User-Agent": f"ongage-async/{__version__}", "Accept": "application/json"},
+        )
+        steps: list[Middleware] = [
+            AuthMiddleware(credentials),
+            ListIdMiddleware(),
+            *middleware,
+            RetryMiddleware(gov, sleep or anyio.sleep),
+            GovernorMiddleware(gov, pause_on_429=gov.budget.period),
+        ]
+        chain = _build_chain(steps, HTTPSender(http))
+        self._shared = _Shared(http=http, governor=gov, chain=chain, base_url=str(url))
+
+    # -- views -----------------------------------------------------------------------
+
+    def with_options(
+        self,
+        *,
+        retry: RetryPolicy | Literal[False] | _NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | _NotGiven = NOT_GIVEN,
+        list_id: int | str | _NotGiven | None = NOT_GIVEN,
+    ) -> OngageClient:
+        """A view with other defaults that shares this client's pool and governor."""
+        changes: dict[str, Any] = {}
+        if not isinstance(retry, _NotGiven):
+            if retry is not False and not isinstance(retry, RetryPolicy):
+                raise ConfigurationError(f"retry must be a RetryPolicy or False, not {retry!r}")
+            changes["retry"] = retry or None
+        if not isinstance(timeout, _NotGiven):
+            changes["timeout"] = _as_timeout(timeout)
+        if not isinstance(list_id, _NotGiven):
+            changes["list_id"] = None if list_id is None else normalize_list_id(list_id)
+        view = object.__new__(type(self))
+        view._shared = self._shared
+        view._defaults = attrs.evolve(self._defaults, **changes)
+        return view
+
+    # -- the low-level call ----------------------------------------------------------
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = ...,
+        json: Any = ...,
+        list_id: int | str | None = ...,
+        idempotent: bool | None = ...,
+        list_scoped: bool = ...,
+        retry: RetryPolicy | Literal[False] | _NotGiven = ...,
+        timeout: float | httpx.Timeout | _NotGiven = ...,
+        raw: Literal[False] = ...,
+    ) -> Any: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = ...,
+        json: Any = ...,
+        list_id: int | str | None = ...,
+        idempotent: bool | None = ...,
+        list_scoped: bool = ...,
+        retry: RetryPolicy | Literal[False] | _NotGiven = ...,
+        timeout: float | httpx.Timeout | _NotGiven = ...,
+        raw: Literal[True],
+    ) -> Response: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        list_id: int | str | None = None,
+        idempotent: bool | None = None,
+        list_scoped: bool = True,
+        retry: RetryPolicy | Literal[False] | _NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | _NotGiven = NOT_GIVEN,
+        raw: bool = False,
+    ) -> Any:
+        """Send one call through the chain; return the payload (or a :class:`Response`).
+
+        ``idempotent`` overrides the method's default (GET/PUT/DELETE are, POST is not)
+        and decides whether a 5xx or a lost answer may be retried.
+        """
+        if self._shared.closed:
+            raise ClientClosedError("this OngageClient has been closed")
+        verb = method.upper() if isinstance(method, str) else method
+        if verb not in _METHODS:
+            raise InvalidArgumentError(f"method must be one of {sorted(_METHODS)}, not {method!r}")
+        if params is not None and not isinstance(params, Mapping):
+            raise InvalidArgumentError("params must be a mapping")
+        if idempotent is not None and not isinstance(idempotent, bool):
+            raise InvalidArgumentError("idempotent must be True, False or None")
+        if not isinstance(retry, (_NotGiven, RetryPolicy)) and retry is not False:
+            raise InvalidArgumentError("retry must be a RetryPolicy or False")
+        call = Call(
+            method=verb,
+            path=_check_path(path),
+            params=params,
+            json=json,
+            list_id=None if list_id is None else normalize_list_id(list_id),
+            default_list_id=self._defaults.list_id,
+            list_scoped=list_scoped,
+            idempotent=idempotent,
+            retry=self._defaults.retry if isinstance(retry, _NotGiven) else (retry or None),
+            timeout=(
+                self._defaults.timeout if isinstance(timeout, _NotGiven) else _as_timeout(timeout)
+            ),
+        )
+        _check_json(json)
+        response = await self._shared.chain(call)
+        return response if raw else response.payload
+
+    # -- namespaces --------------------------------------------------------------------
+
+    @functools.cached_property
+    def lists(self) -> ListsResource:
+        """Lists: ``get``, ``list``, ``iter``, ``create``, ``update``, ``copy``, ``delete``."""
+        from .resources.lists import ListsResource
+
+        return ListsResource(self)
+
+    # -- state and lifetime ------------------------------------------------------------
+
+    @property
+    def governor(self) -> Governor:
+        """The governor shared by this client and its views (``governor.stats()``)."""
+        return self._shared.governor
+
+    @property
+    def base_url(self) -> str:
+        return self._shared.base_url
+
+    @property
+    def list_id(self) -> str | None:
+        """The default list id of this client or view (None: the account's default)."""
+        return self._defaults.list_id
+
+    @property
+    def is_closed(self) -> bool:
+        return self._shared.closed
+
+    async def aclose(self) -> None:
+        """Close the connection pool; the client and all its views stop working."""
+        self._shared.closed = True
+        await self._shared.http.aclose()
+
+    async def __aenter__(self) -> OngageClient:
+        if self._shared.closed:
+            raise ClientClosedError("this OngageClient has been closed")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"<OngageClient base_url={self.base_url!r} list_id={self.list_id!r}>"
+
+
+def _check_json(body: Any) -> None:
+    try:
+        json.dumps(body, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InvalidArgumentError(f"json body cannot be sent as JSON: {exc}") from None

@@ -1,0 +1,186 @@
+"""The exception hierarchy.
+
+Every failure the SDK reports is an :class:`OngageError`.  Errors that come from the
+server are :class:`APIError` subclasses keyed by HTTP status, as the OpenAI SDK does,
+so ``except NotFoundError`` reads like the situation it handles.  Errors raised
+before anything is sent (bad arguments, missing credentials) are also ``ValueError``
+subclasses, so generic argument-checking code keeps working.
+
+No exception built here ever holds the request headers: the credentials travel in
+headers, and exception messages end up in logs and tracebacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "InvalidArgumentError",
+    "ListIdConflictError",
+    "NotFoundError",
+    "OngageError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "ValidationError",
+    "error_for_status",
+]
+
+
+class OngageError(Exception):
+    """Base class of every error this SDK raises."""
+
+
+class ConfigurationError(OngageError, ValueError):
+    """The client was built with missing or unusable settings (e.g. no credentials)."""
+
+
+class ClientClosedError(OngageError, RuntimeError):
+    """The client (or the client a view was made from) has been closed."""
+
+
+class InvalidArgumentError(OngageError, ValueError):
+    """A call's arguments are wrong; raised before anything is sent."""
+
+
+class ListIdConflictError(InvalidArgumentError):
+    """The call names two different list ids.
+
+    Ongage silently picks one by precedence (body > query > route), which turns a
+    typo into a write to the wrong list; the SDK refuses instead.
+    """
+
+
+class APIConnectionError(OngageError):
+    """The request could not be completed at the transport level.
+
+    ``__cause__`` is the underlying :mod:`httpx` exception.
+    """
+
+    def __init__(self, message: str, *, method: str, url: str, request_sent: bool = True) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+        #: False only when no byte can have reached the server (no connection was made).
+        self.request_sent = request_sent
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect, read, write or pool timeout expired."""
+
+
+class APIError(OngageError):
+    """The server answered with an error.
+
+    Carries what Ongage said (``status``, ``code``, ``message``, ``errors``) and the
+    raw body, so nothing the server sent is lost even when it is not JSON (an HTML
+    page from a proxy, say).
+    """
+
+    status: int
+    code: int | None
+    message: str
+    errors: Sequence[Any]
+    body: str
+    method: str
+    url: str
+    headers: Mapping[str, str]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: int | None = None,
+        errors: Sequence[Any] = (),
+        body: str = "",
+        method: str = "",
+        url: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors = tuple(errors)
+        self.body = body
+        self.method = method
+        self.url = url
+        # Response headers only (e.g. Retry-After); request headers hold secrets.
+        self.headers = dict(headers or {})
+
+    def __str__(self) -> str:
+        where = f" ({self.method} {self.url})" if self.method else ""
+        code = f" code={self.code}" if self.code is not None and self.code != self.status else ""
+        return f"HTTP {self.status}{code}: {self.message}{where}"
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return f"{name}(status={self.status}, code={self.code}, message={self.message!r})"
+
+
+class BadRequestError(APIError):
+    """HTTP 400: the request was malformed or a value was invalid."""
+
+
+class AuthenticationError(APIError):
+    """HTTP 401: the credentials were missing or wrong."""
+
+
+class PermissionDeniedError(APIError):
+    """HTTP 403: the user may not do this, or the account has no API access."""
+
+
+class NotFoundError(APIError):
+    """HTTP 404: no such object."""
+
+
+class ValidationError(APIError):
+    """HTTP 412: validation failed (or, for exports, the job is not finished yet)."""
+
+
+class RateLimitError(APIError):
+    """HTTP 429: the account's call budget or parallel-call cap was exceeded.
+
+    Only raised once the retry policy has run out; a 429 is otherwise retried.
+    """
+
+
+class ServerError(APIError):
+    """HTTP 5xx: the server (or a proxy in front of it) failed."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    412: ValidationError,
+    413: BadRequestError,
+    429: RateLimitError,
+}
+
+
+def error_for_status(status: int) -> type[APIError]:
+    """The :class:`APIError` subclass that stands for an HTTP status."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if status >= 500:
+        return ServerError
+    return APIError
+
+
+def describe_transport_error(exc: httpx.HTTPError) -> str:
+    """A message for a transport error that names the failure, never the request headers."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -1,0 +1,22 @@
+"""Adds the authentication headers to every call."""
+
+from __future__ import annotations
+
+import attrs
+
+from .._call import Call, Handler
+from .._credentials import Credentials
+from .._response import Response
+
+__all__ = ["AuthMiddleware"]
+
+
+@attrs.frozen
+class AuthMiddleware:
+    """Sends ``X_USERNAME``/``X_PASSWORD``/``X_ACCOUNT_CODE`` (or ``x-api-key``)."""
+
+    credentials: Credentials
+
+    async def __call__(self, call: Call, call_next: Handler) -> Response:
+        headers = {**call.headers, **self.credentials.headers()}
+        return await call_next(attrs.evolve(call, headers=headers))

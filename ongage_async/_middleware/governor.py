@@ -1,0 +1,36 @@
+"""Puts each attempt through the governor: a slot, a budget token, a pause on 429."""
+
+from __future__ import annotations
+
+import attrs
+
+from .._call import Call, Handler
+from .._errors import RateLimitError
+from .._governor import Governor
+from .._response import Response
+from .retry import retry_after_seconds
+
+__all__ = ["GovernorMiddleware"]
+
+
+@attrs.frozen
+class GovernorMiddleware:
+    """Holds a governor slot and token for exactly one attempt.
+
+    It sits *inside* the retry middleware: every attempt spends budget (the server
+    counts it), and a back-off sleep holds no slot.  A 429 pauses the whole governor
+    for the server's ``Retry-After`` or, lacking one, ``pause_on_429`` seconds (one
+    rate period by default: by then the server's window holds none of our calls).
+    """
+
+    governor: Governor
+    pause_on_429: float
+
+    async def __call__(self, call: Call, call_next: Handler) -> Response:
+        async with self.governor.call():
+            try:
+                return await call_next(call)
+            except RateLimitError as exc:
+                hinted = retry_after_seconds(exc.headers)
+                self.governor.rate_limited(hinted if hinted is not None else self.pause_on_429)
+                raise

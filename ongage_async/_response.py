@@ -1,0 +1,117 @@
+"""The answer to one call, and the reading of Ongage's envelope.
+
+Ongage wraps everything as ``{"metadata": {...}, "payload": ...}``.  This module is
+the only place that knows that shape: it turns a raw :class:`httpx.Response` into a
+:class:`Response` value, or into the right :class:`~ongage_async.APIError`.  Nothing
+that a server can send makes it raise anything else, because a proxy's HTML error
+page or a truncated body must not surface as a ``JSONDecodeError``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import httpx
+
+from ._errors import APIError, error_for_status
+
+__all__ = ["InvalidResponseError", "Response", "parse_response"]
+
+_MAX_MESSAGE = 300
+
+
+class InvalidResponseError(APIError):
+    """The server's answer could not be read as Ongage's JSON envelope."""
+
+
+def _as_int(value: object) -> int | None:
+    # Ongage sends counts as numbers or as strings ("total": "12"), depending on the call.
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+@attrs.frozen
+class Response:
+    """One successful answer: the payload plus the envelope's metadata.
+
+    ``client.request(...)`` hands back just :attr:`payload`; ask for ``raw=True`` to
+    get this object and reach :attr:`total` or the response headers.
+    """
+
+    status_code: int
+    payload: Any
+    metadata: Mapping[str, Any] = attrs.field(factory=dict)
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    method: str = ""
+    url: str = ""
+
+    @property
+    def total(self) -> int | None:
+        """``metadata.total`` as an ``int`` (it arrives as a number or a string), if present."""
+        return _as_int(self.metadata.get("total"))
+
+
+def _snippet(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + "..."
+
+
+def parse_response(response: httpx.Response, *, method: str, url: str) -> Response:
+    """Read Ongage's envelope from a fully-read response, or raise the matching error."""
+    status = response.status_code
+    headers = dict(response.headers)
+    try:
+        text = response.text
+    except (UnicodeDecodeError, LookupError):
+        text = response.content.decode("utf-8", "replace")
+    context: dict[str, Any] = {"body": text, "method": method, "url": url, "headers": headers}
+
+    try:
+        document = json.loads(text) if text.strip() else None
+    except (ValueError, RecursionError):
+        if status < 400:
+            raise InvalidResponseError(
+                f"the answer is not JSON: {_snippet(text)!r}", status=status, **context
+            ) from None
+        message = _snippet(text) or response.reason_phrase or "error"
+        raise error_for_status(status)(message, status=status, **context) from None
+
+    if not isinstance(document, dict) or "payload" not in document:
+        if status < 400 and document is None:
+            return Response(status, None, {}, headers, method, url)
+        if status < 400:
+            raise InvalidResponseError(
+                f"the answer is not an Ongage envelope: {_snippet(text)!r}",
+                status=status,
+                **context,
+            )
+        message = _snippet(text) or response.reason_phrase or "error"
+        raise error_for_status(status)(message, status=status, **context)
+
+    raw_metadata = document.get("metadata")
+    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
+    payload = document["payload"]
+    if status < 400 and metadata.get("error") is not True:
+        return Response(status, payload, metadata, headers, method, url)
+
+    details: Mapping[str, Any] = payload if isinstance(payload, dict) else {}
+    code = _as_int(details.get("code"))
+    said = details.get("message")
+    message = said if isinstance(said, str) and said else response.reason_phrase or "error"
+    errors = details.get("errors")
+    error_list = list(errors.values()) if isinstance(errors, dict) else errors
+    if not isinstance(error_list, list):
+        error_list = []
+    # A 200 that says error: true is still an error; its payload code picks the class.
+    effective = status if status >= 400 else (code if code and code >= 400 else 400)
+    raise error_for_status(effective)(
+        message, status=effective, code=code, errors=error_list, **context
+    )

@@ -1,0 +1,6 @@
+"""Typed results: frozen attrs classes built from Ongage's payloads."""
+
+from ._convert import Page
+from .lists import List
+
+__all__ = ["List", "Page"]

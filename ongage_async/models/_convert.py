@@ -1,0 +1,92 @@
+"""Converters that absorb Ongage's quirks at the edge of the wire.
+
+Ongage sends numbers and ids as numbers or as strings depending on the call, an empty
+object as ``[]``, and times as unix timestamps.  These converters turn all of that into
+one Python shape, and never raise on an odd value: a model keeps what it cannot read
+rather than failing a user's whole call because a field changed type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+__all__ = ["Page", "as_bool", "as_datetime", "as_int", "as_mapping", "as_str", "split_known"]
+
+T = TypeVar("T")
+
+
+def as_int(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").isdigit():
+            return int(text)
+    return None
+
+
+def as_str(value: Any) -> str | None:
+    if value is None or isinstance(value, (list, dict)):
+        return None
+    return str(value)
+
+
+def as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value)
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no", ""):
+            return False
+    return None
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    """A unix timestamp (number or digit string) as an aware UTC datetime; 0 means none."""
+    seconds = as_int(value)
+    if seconds is None and isinstance(value, float):
+        seconds = int(value)
+    if not seconds:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """An object field; Ongage sends ``[]`` for an empty object."""
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def split_known(payload: Any, known: frozenset[str]) -> tuple[Mapping[str, Any], dict[str, Any]]:
+    """The payload as a mapping, and the fields no model attribute names (kept as ``extra``)."""
+    data = payload if isinstance(payload, Mapping) else {}
+    return data, {k: v for k, v in data.items() if k not in known}
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a collection, with the collection's ``total`` when Ongage sends it."""
+
+    items: tuple[T, ...]
+    total: int | None = None
+    offset: int = 0
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
