@@ -1,0 +1,81 @@
+"""``python -m ongage_async.sandbox``: serve the sandbox over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ._config import SandboxConfig, SandboxCredentials
+from ._sandbox import Sandbox
+
+
+def _latency(text: str) -> tuple[float, float]:
+    low, _, high = text.partition(",")
+    return float(low), float(high or low)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m ongage_async.sandbox",
+        description="Serve an in-memory Ongage API sandbox over HTTP.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    parser.add_argument("--rate-limit", type=int, default=300)
+    parser.add_argument("--rate-period", type=float, default=60.0)
+    parser.add_argument("--max-concurrency", type=int, default=10)
+    parser.add_argument("--window", choices=("sliding", "fixed"), default="sliding")
+    parser.add_argument(
+        "--latency",
+        type=_latency,
+        default=(0.0, 0.0),
+        help="seconds added to each answer: 'LOW,HIGH' (e.g. 0.005,0.03)",
+    )
+    parser.add_argument("--log-level", default="warning")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    try:
+        import uvicorn  # noqa: F401
+    except ImportError:
+        sys.exit("serving over HTTP needs uvicorn: pip install 'ongage-async[sandbox]'")
+    credentials = SandboxCredentials.from_env()
+    sandbox = Sandbox(
+        SandboxConfig(
+            credentials=credentials,
+            rate_limit=args.rate_limit,
+            rate_period=args.rate_period,
+            max_concurrency=args.max_concurrency,
+            window=args.window,
+            latency=args.latency,
+        )
+    )
+    with sandbox.serve(args.host, args.port, log_level=args.log_level) as base_url:
+        # The sandbox's own (local, throwaway) credentials: printing them is the point.
+        print(f"Ongage sandbox listening on {base_url}", flush=True)
+        print(f"  ONGAGE_BASE_URL={base_url}", flush=True)
+        print(f"  ONGAGE_USERNAME={credentials.username}", flush=True)
+        print(f"  ONGAGE_PASSWORD={credentials.password}", flush=True)
+        print(f"  ONGAGE_ACCOUNT_CODE={credentials.account_code}", flush=True)
+        print(
+            f"  limits: {args.rate_limit} calls / {args.rate_period:g} s, "
+            f"{args.max_concurrency} in flight ({args.window} window)",
+            flush=True,
+        )
+        try:
+            threading_event_wait()
+        except KeyboardInterrupt:
+            print("stopping", flush=True)
+
+
+def threading_event_wait() -> None:
+    import threading
+
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
