@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -81,6 +82,11 @@ class SandboxApp:
         if not self._authenticated(request):
             await _send(send, 401, error_reply(401, "Unauthorized").encode(), _JSON)
             self._record(arrived, request, None, 401)
+            return
+        if request.path == "/_sandbox/recorder":
+            # Not an Ongage route: lets a test read a sandbox in another process.
+            summary = json.dumps(self.recorder.summary(self.config.rate_period)).encode()
+            await _send(send, 200, summary, _JSON)
             return
         admission = self.limits.admit(arrived)
         if not admission.allowed:

@@ -50,6 +50,18 @@ class Recorder:
         """The most calls that arrived in any span of ``period`` seconds."""
         return most_in_any_window([c.arrived for c in self.calls], period)
 
+    def summary(self, period: float) -> dict[str, object]:
+        """The headline figures, as JSON-ready values (``GET /_sandbox/recorder``)."""
+        return {
+            "calls": len(self.calls),
+            "rejected_429": self.rejected_429,
+            "peak_in_flight": self.peak_in_flight,
+            "most_in_any_window": self.most_in_any_window(period),
+            "contact_writes": sum(self.contact_writes.values()),
+            "transactional_sends": sum(self.transactional_sends.values()),
+            "duplicate_sends": self.duplicate_sends(),
+        }
+
     def duplicate_sends(self) -> dict[str, int]:
         """Recipients who got more than one transactional e-mail."""
         return {email: n for email, n in self.transactional_sends.items() if n > 1}
