@@ -1,0 +1,42 @@
+"""Shared fixtures: every async test runs under asyncio and trio, against the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from ongage_async import OngageClient, RetryPolicy
+from ongage_async.sandbox import Sandbox, SandboxConfig
+
+#: Retries as in production, but with delays short enough for a test.
+FAST_RETRY = RetryPolicy(max_retries=3, base_delay=0.001, max_delay=0.01, jitter=0)
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox(SandboxConfig(rate_limit=1000, rate_period=1.0))
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox) -> AsyncIterator[OngageClient]:
+    async with sandbox.client(retry=FAST_RETRY) as client:
+        yield client
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("USERNAME", "PASSWORD", "ACCOUNT_CODE", "API_KEY", "BASE_URL", "LIST_ID"):
+        monkeypatch.delenv(f"ONGAGE_{name}", raising=False)
+    yield
+
+
+def creds(**extra: Any) -> dict[str, Any]:
+    return {"username": "user", "password": "s3cret-pass", "account_code": "ACC-CODE", **extra}
+

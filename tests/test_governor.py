@@ -1,0 +1,188 @@
+"""The governor: a strict sliding-window budget, an in-flight cap, pauses, counters,
+and no leaked slot or token whatever gets cancelled."""
+
+from __future__ import annotations
+
+import random
+
+import anyio
+import pytest
+
+from ongage_async import Governor, LocalConcurrencyCap, SlidingWindowBudget
+from ongage_async.sandbox import Sandbox, SandboxConfig, most_in_any_window
+
+
+async def test_no_more_than_limit_calls_start_in_any_window() -> None:
+    governor = Governor.local(rate_limit=8, rate_period=0.15, max_concurrency=4)
+    starts: list[float] = []
+    rng = random.Random(1)
+
+    async def call() -> None:
+        async with governor.call():
+            starts.append(anyio.current_time())
+            await anyio.sleep(rng.uniform(0, 0.01))
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(40):
+            tg.start_soon(call)
+    assert len(starts) == 40
+    assert most_in_any_window(starts, 0.15) <= 8
+    assert governor.stats().calls_started == 40
+
+
+async def test_a_token_cools_from_the_answer_not_the_send() -> None:
+    # The server counts a call when its request has arrived, somewhere before the
+    # answer: only cooling from the answer is safe whatever the request size.
+    governor = Governor.local(rate_limit=1, rate_period=0.1, max_concurrency=2)
+    times: dict[str, float] = {}
+
+    async def long_call() -> None:
+        async with governor.call():
+            await anyio.sleep(0.2)
+        times["first_done"] = anyio.current_time()
+
+    async def second() -> None:
+        async with governor.call():
+            times["second_start"] = anyio.current_time()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(long_call)
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(second)
+    assert times["second_start"] >= times["first_done"] + 0.1 - 0.005
+
+
+async def test_the_whole_budget_is_usable_at_once() -> None:
+    governor = Governor.local(rate_limit=6, rate_period=3600, max_concurrency=10)
+    release = anyio.Event()
+
+    async def hold() -> None:
+        async with governor.call():
+            await release.wait()
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(7):
+            tg.start_soon(hold)
+        await anyio.wait_all_tasks_blocked()
+        stats = governor.stats()
+        assert stats.in_flight == 6  # a full window starts at once...
+        assert stats.waiting == 1  # ...and the seventh waits for a token
+        assert stats.budget.available == 0
+        tg.cancel_scope.cancel()
+
+
+async def test_in_flight_cap_holds() -> None:
+    governor = Governor.local(rate_limit=1000, rate_period=1, max_concurrency=3)
+    current = peak = 0
+
+    async def call() -> None:
+        nonlocal current, peak
+        async with governor.call():
+            current += 1
+            peak = max(peak, current)
+            await anyio.sleep(0.002)
+            current -= 1
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(30):
+            tg.start_soon(call)
+    assert peak == 3
+    assert governor.stats().peak_in_flight == 3
+
+
+async def test_a_429_pauses_every_caller() -> None:
+    governor = Governor.local(rate_limit=100, rate_period=1, max_concurrency=10)
+    paused_at = anyio.current_time()
+    governor.rate_limited(0.2)
+    assert governor.stats().budget.paused_for > 0.1
+    assert governor.stats().rate_limited == 1
+    starts: list[float] = []
+
+    async def call() -> None:
+        async with governor.call():
+            starts.append(anyio.current_time())
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(5):
+            tg.start_soon(call)
+    assert min(starts) >= paused_at + 0.2 - 0.005
+
+
+async def test_cancelled_callers_leak_no_slot_and_no_token() -> None:
+    governor = Governor.local(rate_limit=1000, rate_period=60, max_concurrency=10)
+    release = anyio.Event()
+
+    async def call() -> None:
+        async with governor.call():
+            await release.wait()
+
+    # 10 in flight, 290 queued for a slot: cancel them all at once.
+    async with anyio.create_task_group() as tg:
+        for _ in range(300):
+            tg.start_soon(call)
+        await anyio.wait_all_tasks_blocked()
+        assert governor.stats().in_flight == 10
+        assert governor.stats().waiting == 290
+        tg.cancel_scope.cancel()
+    stats = governor.stats()
+    assert (stats.in_flight, stats.waiting, stats.budget.in_use) == (0, 0, 0)
+    # Only the 10 calls that really started spent a token.
+    assert stats.budget.available == 1000 - 10
+
+    # And 10 calls can still run at once.
+    async with anyio.create_task_group() as tg:
+        for _ in range(10):
+            tg.start_soon(call)
+        await anyio.wait_all_tasks_blocked()
+        assert governor.stats().in_flight == 10
+        release.set()
+    assert governor.stats().in_flight == 0
+
+
+async def test_cancelled_while_waiting_for_budget_takes_no_token() -> None:
+    budget = SlidingWindowBudget(limit=3, period=3600)
+    governor = Governor(budget, LocalConcurrencyCap(10))
+    for _ in range(3):
+        async with governor.call():
+            pass
+    with anyio.move_on_after(0.05) as scope:
+        async with anyio.create_task_group() as tg:
+            for _ in range(200):
+                tg.start_soon(_enter, governor)
+    assert scope.cancelled_caught
+    snapshot = budget.snapshot()
+    assert (snapshot.in_use, snapshot.available) == (0, 0)
+    assert governor.stats().waiting == 0
+    # The cap gave every slot back: all 10 can be held at once.
+    cap = governor.cap
+    held = 0
+    async with cap.slot(), cap.slot(), cap.slot(), cap.slot(), cap.slot():
+        async with cap.slot(), cap.slot(), cap.slot(), cap.slot(), cap.slot():
+            held = 10
+    assert held == 10
+
+
+async def _enter(governor: Governor) -> None:
+    async with governor.call():
+        pytest.fail("no token should be available")
+
+
+async def test_in_flight_cap_and_window_hold_against_a_strict_server() -> None:
+    sandbox = Sandbox(SandboxConfig(rate_limit=40, rate_period=0.3, latency=(0.005, 0.02)))
+    async with sandbox.client() as client, anyio.create_task_group() as tg:
+        for _ in range(120):
+            tg.start_soon(client.lists.get, sandbox.config.default_list_id)
+    assert sandbox.recorder.rejected_429 == 0
+    assert sandbox.recorder.peak_in_flight <= 10
+    assert sandbox.recorder.most_in_any_window(0.3) <= 40
+    assert len(sandbox.recorder.calls) == 120
+    stats = client.governor.stats()
+    assert stats.peak_in_flight == 10
+    assert stats.calls_started == 120
+    assert stats.wait_time > 0
+
+
+@pytest.mark.parametrize(("limit", "period"), [(0, 1.0), (1, 0.0), (True, 1.0)])
+def test_budget_rejects_nonsense(limit: int, period: float) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011
+        SlidingWindowBudget(limit, period)
