@@ -56,8 +56,15 @@ class SandboxApp:
     """An ASGI app that behaves like the Ongage API for one account."""
 
     def __init__(
-        self, config: SandboxConfig, store: Store, recorder: Recorder, routes: list[Route]
+        self,
+        config: SandboxConfig,
+        store: Store,
+        recorder: Recorder,
+        routes: list[Route],
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        #: Where arrival times come from (tests inject a fake; default: the event loop's).
+        self.clock = clock or anyio.current_time
         self.config = config
         self.store = store
         self.recorder = recorder
@@ -77,7 +84,7 @@ class SandboxApp:
         if scope["type"] != "http":
             return
         body = await _read_body(receive)
-        arrived = anyio.current_time()
+        arrived = self.clock()
         request = Request.from_scope(scope, body)
         if not self._authenticated(request):
             await _send(send, 401, error_reply(401, "Unauthorized").encode(), _JSON)

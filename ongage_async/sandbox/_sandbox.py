@@ -6,7 +6,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -44,14 +44,20 @@ class Sandbox:
     ...     ...
     """
 
-    def __init__(self, config: SandboxConfig | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        config: SandboxConfig | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+        **settings: Any,
+    ) -> None:
         if config is not None and settings:
             raise TypeError("pass a SandboxConfig or keyword settings, not both")
         self.config = config if config is not None else SandboxConfig(**settings)
         self.store = Store(self.config.default_list_id)
         self.store.seed(iter(self.config.seed_lists))
         self.recorder = Recorder()
-        self.app = SandboxApp(self.config, self.store, self.recorder, ROUTES)
+        self.app = SandboxApp(self.config, self.store, self.recorder, ROUTES, clock)
 
     @property
     def credentials(self) -> SandboxCredentials:
