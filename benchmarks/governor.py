@@ -1,8 +1,8 @@
 """How well does each rate-limiting strategy use Ongage's budget?
 
 Runs N concurrent ``GET /api/lists/<id>`` calls against the sandbox served over real
-HTTP on 127.0.0.1 (in its own process), with a strict sliding window (scaled down from 60 s) and 5-30 ms
-of latency jitter, for:
+HTTP on 127.0.0.1 (in its own process), with a strict sliding window (scaled down
+from 60 s) and 5-30 ms of latency jitter, for:
 
 * ``ongage-async``: ``OngageClient`` with its governor;
 * ``AsyncLimiter(limit, period)`` + a semaphore of 10 (aiolimiter's leaky bucket);
@@ -53,8 +53,11 @@ def baseline(limiter_factory: Callable[[], AsyncLimiter]) -> Callable[..., Await
     async def run(base_url: str, sandbox: Sandbox, args: argparse.Namespace) -> int:
         limiter, semaphore = limiter_factory(), anyio.Semaphore(10)
         creds = sandbox.credentials
-        headers = {"X_USERNAME": creds.username, "X_PASSWORD": creds.password,
-                   "X_ACCOUNT_CODE": creds.account_code}
+        headers = {
+            "X_USERNAME": creds.username,
+            "X_PASSWORD": creds.password,
+            "X_ACCOUNT_CODE": creds.account_code,
+        }
         rejected = 0
         limits = httpx.Limits(max_connections=10)
         async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits) as http:
@@ -76,9 +79,21 @@ def baseline(limiter_factory: Callable[[], AsyncLimiter]) -> Callable[..., Await
 @contextlib.contextmanager
 def sandbox_process(args: argparse.Namespace) -> Iterator[str]:
     """The sandbox in its own process, so its CPU does not share the client's GIL."""
-    command = [sys.executable, "-m", "ongage_async.sandbox", "--port", "0",
-               "--rate-limit", str(args.limit), "--rate-period", str(args.period),
-               "--latency", "0.005,0.030", "--log-level", "error"]
+    command = [
+        sys.executable,
+        "-m",
+        "ongage_async.sandbox",
+        "--port",
+        "0",
+        "--rate-limit",
+        str(args.limit),
+        "--rate-period",
+        str(args.period),
+        "--latency",
+        "0.005,0.030",
+        "--log-level",
+        "error",
+    ]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None
@@ -90,8 +105,11 @@ def sandbox_process(args: argparse.Namespace) -> Iterator[str]:
 
 async def server_view(base_url: str, sandbox: Sandbox) -> dict[str, Any]:
     creds = sandbox.credentials
-    headers = {"X_USERNAME": creds.username, "X_PASSWORD": creds.password,
-               "X_ACCOUNT_CODE": creds.account_code}
+    headers = {
+        "X_USERNAME": creds.username,
+        "X_PASSWORD": creds.password,
+        "X_ACCOUNT_CODE": creds.account_code,
+    }
     async with httpx.AsyncClient(base_url=base_url, headers=headers) as http:
         return dict((await http.get("/_sandbox/recorder")).json())
 
@@ -125,22 +143,33 @@ def main() -> None:
     args = parser.parse_args()
     strategies = {
         "ours": ("ongage-async governor", run_ours),
-        "leaky": (f"AsyncLimiter({args.limit}, {args.period:g}) + sem(10)",
-                  baseline(lambda: AsyncLimiter(args.limit, args.period))),
-        "smooth": (f"AsyncLimiter(1, {args.period / args.limit:g}) + sem(10)",
-                   baseline(lambda: AsyncLimiter(1, args.period / args.limit))),
+        "leaky": (
+            f"AsyncLimiter({args.limit}, {args.period:g}) + sem(10)",
+            baseline(lambda: AsyncLimiter(args.limit, args.period)),
+        ),
+        "smooth": (
+            f"AsyncLimiter(1, {args.period / args.limit:g}) + sem(10)",
+            baseline(lambda: AsyncLimiter(1, args.period / args.limit)),
+        ),
     }
     ideal = (math.ceil(args.calls / args.limit) - 1) * args.period
-    print(f"{args.calls} calls, budget {args.limit}/{args.period:g}s sliding, 10 in flight, "
-          f"5-30 ms jitter, over HTTP; ideal {ideal:g}s")
-    header = f"{'strategy':34} {'wall s':>7} {'x ideal':>8} {'429s':>5} {'max/window':>10} {'peak':>5}"
+    print(
+        f"{args.calls} calls, budget {args.limit}/{args.period:g}s sliding, 10 in flight, "
+        f"5-30 ms jitter, over HTTP; ideal {ideal:g}s"
+    )
+    header = (
+        f"{'strategy':34} {'wall s':>7} {'x ideal':>8} {'429s':>5} {'max/window':>10} {'peak':>5}"
+    )
     print(header)
     for key, (name, runner) in strategies.items():
         if args.only and key != args.only:
             continue
         row = measure(name, runner, args)
-        print(f"{row['strategy']:34} {row['wall_s']:>7} {row['x_ideal']:>8} {row['429s']:>5} "
-              f"{row['most_in_window']:>10} {row['peak_in_flight']:>5}", flush=True)
+        print(
+            f"{row['strategy']:34} {row['wall_s']:>7} {row['x_ideal']:>8} {row['429s']:>5} "
+            f"{row['most_in_window']:>10} {row['peak_in_flight']:>5}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

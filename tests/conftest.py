@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -31,12 +31,10 @@ async def client(sandbox: Sandbox) -> AsyncIterator[OngageClient]:
 
 
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("USERNAME", "PASSWORD", "ACCOUNT_CODE", "API_KEY", "BASE_URL", "LIST_ID"):
         monkeypatch.delenv(f"ONGAGE_{name}", raising=False)
-    yield
 
 
 def creds(**extra: Any) -> dict[str, Any]:
     return {"username": "user", "password": "s3cret-pass", "account_code": "ACC-CODE", **extra}
-

@@ -11,10 +11,14 @@ from ongage_async.sandbox import Sandbox
 
 def raw_client(sandbox: Sandbox, **headers: str) -> httpx.AsyncClient:
     creds = sandbox.credentials
-    auth = {"X_USERNAME": creds.username, "X_PASSWORD": creds.password,
-            "X_ACCOUNT_CODE": creds.account_code}
-    return httpx.AsyncClient(transport=sandbox.transport(), base_url="http://sandbox",
-                             headers={**auth, **headers})
+    auth = {
+        "X_USERNAME": creds.username,
+        "X_PASSWORD": creds.password,
+        "X_ACCOUNT_CODE": creds.account_code,
+    }
+    return httpx.AsyncClient(
+        transport=sandbox.transport(), base_url="http://sandbox", headers={**auth, **headers}
+    )
 
 
 async def call(http: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> Any:

@@ -20,8 +20,11 @@ pytestmark = pytest.mark.usefixtures("clean_env")
 
 @pytest.mark.parametrize(
     ("missing", "variable"),
-    [("username", "ONGAGE_USERNAME"), ("password", "ONGAGE_PASSWORD"),
-     ("account_code", "ONGAGE_ACCOUNT_CODE")],
+    [
+        ("username", "ONGAGE_USERNAME"),
+        ("password", "ONGAGE_PASSWORD"),
+        ("account_code", "ONGAGE_ACCOUNT_CODE"),
+    ],
 )
 def test_missing_credential_names_its_variable(missing: str, variable: str) -> None:
     given = creds()
@@ -73,9 +76,17 @@ def test_insecure_http_needs_an_explicit_opt_in() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"rate_limit": 0}, {"rate_period": -1}, {"max_concurrency": 0}, {"timeout": 0},
-     {"timeout": httpx.Timeout(None)}, {"list_id": "abc"}, {"list_id": -3},
-     {"retry": "yes"}, {"transport": object()}],
+    [
+        {"rate_limit": 0},
+        {"rate_period": -1},
+        {"max_concurrency": 0},
+        {"timeout": 0},
+        {"timeout": httpx.Timeout(None)},
+        {"list_id": "abc"},
+        {"list_id": -3},
+        {"retry": "yes"},
+        {"transport": object()},
+    ],
 )
 def test_bad_settings_fail_at_construction(kwargs: dict[str, object]) -> None:
     with pytest.raises(ConfigurationError):
@@ -88,8 +99,9 @@ def test_defaults_are_the_documented_ones() -> None:
     assert client.governor.budget.limit == 300
     assert client.governor.budget.period == 60.0
     assert client.governor.cap.max_concurrency == 10
-    assert RetryPolicy() == RetryPolicy(max_retries=5, base_delay=60.0, multiplier=2.0,
-                                        max_delay=960.0)
+    assert RetryPolicy() == RetryPolicy(
+        max_retries=5, base_delay=60.0, multiplier=2.0, max_delay=960.0
+    )
     assert callable(stats)
 
 

@@ -28,15 +28,17 @@ async def test_plain_client_over_http(served: tuple[Sandbox, str]) -> None:
     async with OngageClient(**sandbox.client_settings(), base_url=base_url) as client:
         created = await client.lists.create(name="over http", type="sending")
         assert (await client.lists.get(created.id)).name == "over http"
-        result = await client.request("POST", "/api/v2/contacts", list_id=created.id,
-                                      json=[{"email": "a@example.com"}])
+        result = await client.request(
+            "POST", "/api/v2/contacts", list_id=created.id, json=[{"email": "a@example.com"}]
+        )
     assert result["created"] == 1
 
 
 async def test_governor_holds_the_limits_over_http(served: tuple[Sandbox, str]) -> None:
     sandbox, base_url = served
-    client = OngageClient(**sandbox.client_settings(), base_url=base_url, rate_limit=40,
-                          rate_period=0.3)
+    client = OngageClient(
+        **sandbox.client_settings(), base_url=base_url, rate_limit=40, rate_period=0.3
+    )
     async with client, anyio.create_task_group() as tg:
         for _ in range(150):
             tg.start_soon(client.lists.get, sandbox.config.default_list_id)
@@ -58,8 +60,12 @@ async def test_timeouts_and_dropped_connections_over_http(
     faulty_server: tuple[Sandbox, str],
 ) -> None:
     sandbox, base_url = faulty_server
-    client = OngageClient(**sandbox.client_settings(), base_url=base_url, timeout=0.2,
-                          retry=RetryPolicy(max_retries=2, base_delay=0.001, jitter=0))
+    client = OngageClient(
+        **sandbox.client_settings(),
+        base_url=base_url,
+        timeout=0.2,
+        retry=RetryPolicy(max_retries=2, base_delay=0.001, jitter=0),
+    )
     body = {"message_id": 1, "recipients": ["a@example.com"]}
     async with client:
         with pytest.raises(APITimeoutError):  # slow answer, non-idempotent: not repeated
@@ -72,10 +78,25 @@ async def test_timeouts_and_dropped_connections_over_http(
 
 
 def test_python_m_sandbox_prints_url_and_credentials_and_serves() -> None:
-    env = {**os.environ, "ONGAGE_USERNAME": "alice", "ONGAGE_PASSWORD": "pw-1",
-           "ONGAGE_ACCOUNT_CODE": "ACME"}
-    command = [sys.executable, "-m", "ongage_async.sandbox", "--port", "0", "--rate-limit",
-               "50", "--rate-period", "1", "--max-concurrency", "5"]
+    env = {
+        **os.environ,
+        "ONGAGE_USERNAME": "alice",
+        "ONGAGE_PASSWORD": "pw-1",
+        "ONGAGE_ACCOUNT_CODE": "ACME",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "ongage_async.sandbox",
+        "--port",
+        "0",
+        "--rate-limit",
+        "50",
+        "--rate-period",
+        "1",
+        "--max-concurrency",
+        "5",
+    ]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as process:
         try:
             assert process.stdout is not None

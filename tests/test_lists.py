@@ -20,7 +20,9 @@ async def test_create_get_update_delete(client: OngageClient, sandbox: Sandbox) 
     fetched = await client.lists.get(created.id)
     assert fetched == created
 
-    updated = await client.lists.update(created.id, name="Weekly news", unsubscribe_default_link=True)
+    updated = await client.lists.update(
+        created.id, name="Weekly news", unsubscribe_default_link=True
+    )
     assert updated.name == "Weekly news"
     assert updated.extra["unsubscribe_default_link"] is True
 
@@ -53,8 +55,12 @@ async def test_iter_walks_every_page_through_the_governor(client: OngageClient) 
 
 async def test_copy_copies_contacts(client: OngageClient, sandbox: Sandbox) -> None:
     source = await client.lists.create(name="src", type="sending")
-    await client.request("POST", "/api/v2/contacts", list_id=source.id,
-                         json=[{"email": "a@example.com"}, {"email": "b@example.com"}])
+    await client.request(
+        "POST",
+        "/api/v2/contacts",
+        list_id=source.id,
+        json=[{"email": "a@example.com"}, {"email": "b@example.com"}],
+    )
     copy = await client.lists.copy(source.id, name="copy")
     assert copy.id != source.id
     assert copy.last_count == 2
@@ -67,10 +73,13 @@ async def test_server_validation_is_a_typed_error(client: OngageClient) -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"name": "", "type": "sending"}, {"name": "x", "type": "other"},
-     {"name": "x", "type": "sending", "scope": "global"},
-     {"name": "x", "type": "sending", "fields": [{"title": "no name"}]},
-     {"name": "x", "type": "sending", "create_segment": "yes"}],
+    [
+        {"name": "", "type": "sending"},
+        {"name": "x", "type": "other"},
+        {"name": "x", "type": "sending", "scope": "global"},
+        {"name": "x", "type": "sending", "fields": [{"title": "no name"}]},
+        {"name": "x", "type": "sending", "create_segment": "yes"},
+    ],
 )
 async def test_bad_create_arguments_fail_before_sending(
     client: OngageClient, sandbox: Sandbox, kwargs: dict[str, object]

@@ -135,8 +135,12 @@ async def test_bad_arguments_fail_before_sending(kwargs: dict[str, Any]) -> None
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "https://evil.example/api/lists"), ("GET", "//evil.example/api"), ("BREW", "/api"),
-     ("GET", "")],
+    [
+        ("GET", "https://evil.example/api/lists"),
+        ("GET", "//evil.example/api"),
+        ("BREW", "/api"),
+        ("GET", ""),
+    ],
 )
 async def test_bad_method_or_absolute_path_is_refused(method: str, path: str) -> None:
     capture = Capture()

@@ -70,8 +70,9 @@ async def test_429_is_retried_even_for_a_send() -> None:
     sandbox = faulty(Fault("rate_limit"))
     sleeps = Sleeps()
     async with sandbox.client(retry=POLICY, sleep=sleeps) as client:
-        result = await client.request("POST", "/api/transactional/send", json=send_body(),
-                                      list_id=500)
+        result = await client.request(
+            "POST", "/api/transactional/send", json=send_body(), list_id=500
+        )
     assert result["success"] == 1
     assert sleeps.delays == [0.01]
     assert sandbox.recorder.transactional_sends["a@example.com"] == 1
@@ -102,8 +103,12 @@ async def test_idempotent_calls_are_retried_after_any_transient_fault(kind: str)
 
 @pytest.mark.parametrize(
     ("kind", "error"),
-    [("server_error", ServerError), ("lost_answer", ServerError),
-     ("truncated", InvalidResponseError), ("drop", APIConnectionError)],
+    [
+        ("server_error", ServerError),
+        ("lost_answer", ServerError),
+        ("truncated", InvalidResponseError),
+        ("drop", APIConnectionError),
+    ],
 )
 async def test_a_send_is_never_repeated_after_an_ambiguous_failure(
     kind: str, error: type[Exception]
@@ -112,8 +117,7 @@ async def test_a_send_is_never_repeated_after_an_ambiguous_failure(
     sleeps = Sleeps()
     async with sandbox.client(retry=POLICY, sleep=sleeps) as client:
         with pytest.raises(error):
-            await client.request("POST", "/api/transactional/send", json=send_body(),
-                                 list_id=500)
+            await client.request("POST", "/api/transactional/send", json=send_body(), list_id=500)
     assert sleeps.delays == []
     done = kind in ("lost_answer", "truncated", "drop")
     assert sandbox.recorder.transactional_sends["a@example.com"] == (1 if done else 0)
@@ -123,8 +127,9 @@ async def test_a_send_is_never_repeated_after_an_ambiguous_failure(
 async def test_idempotent_true_opts_a_post_into_retries() -> None:
     sandbox = faulty(Fault("lost_answer"))
     async with sandbox.client(retry=POLICY, sleep=Sleeps()) as client:
-        await client.request("POST", "/api/transactional/send", json=send_body(), list_id=500,
-                             idempotent=True)
+        await client.request(
+            "POST", "/api/transactional/send", json=send_body(), list_id=500, idempotent=True
+        )
     # The caller said a repeat is harmless, so it was repeated: two e-mails.
     assert sandbox.recorder.transactional_sends["a@example.com"] == 2
 
@@ -137,9 +142,9 @@ async def test_retry_false_turns_retries_off() -> None:
             await client.request("GET", "/api/lists/500", list_scoped=False, retry=False)
         assert client.governor.stats().rate_limited == 1
         view = client.with_options(retry=False)
+        sandbox.app._faults.plan = FaultPlan(script=(Fault("server_error"),))
+        sandbox.app._faults.position = 0
         with pytest.raises(ServerError):
-            sandbox.app._faults.plan = FaultPlan(script=(Fault("server_error"),))
-            sandbox.app._faults.position = 0
             await view.lists.get(500)
     assert sleeps.delays == []
 
@@ -154,8 +159,9 @@ async def test_a_connection_never_made_is_retried_even_for_a_send() -> None:
             raise httpx.ConnectError("refused", request=request)
         return httpx.Response(200, json={"metadata": {"error": False}, "payload": {"ok": 1}})
 
-    client = OngageClient(**creds(transport=httpx.MockTransport(handler), retry=POLICY,
-                                  sleep=Sleeps()))
+    client = OngageClient(
+        **creds(transport=httpx.MockTransport(handler), retry=POLICY, sleep=Sleeps())
+    )
     async with client:
         assert await client.request("POST", "/api/transactional/send", json={}) == {"ok": 1}
     assert attempts == 2
@@ -163,14 +169,20 @@ async def test_a_connection_never_made_is_retried_even_for_a_send() -> None:
 
 async def test_retry_after_header_is_honoured_and_pauses_the_governor() -> None:
     answers = [
-        httpx.Response(429, headers={"Retry-After": "0.05"},
-                       json={"metadata": {"error": True},
-                             "payload": {"code": 429, "message": "Calls per minute exceeded"}}),
+        httpx.Response(
+            429,
+            headers={"Retry-After": "0.05"},
+            json={
+                "metadata": {"error": True},
+                "payload": {"code": 429, "message": "Calls per minute exceeded"},
+            },
+        ),
         httpx.Response(200, json={"metadata": {"error": False}, "payload": []}),
     ]
     sleeps = Sleeps()
-    client = OngageClient(**creds(transport=httpx.MockTransport(lambda r: answers.pop(0)),
-                                  retry=POLICY, sleep=sleeps))
+    client = OngageClient(
+        **creds(transport=httpx.MockTransport(lambda r: answers.pop(0)), retry=POLICY, sleep=sleeps)
+    )
     async with client:
         before = anyio.current_time()
         await client.request("GET", "/api/lists")

@@ -13,10 +13,13 @@ from .sandbox_helpers import call, raw_client
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"X_USERNAME": "sandbox", "X_PASSWORD": "wrong", "X_ACCOUNT_CODE": "SANDBOX"},
-     {"X_USERNAME": "sandbox", "X_PASSWORD": "sandbox"},
-     {"X-USERNAME": "sandbox", "X-PASSWORD": "sandbox", "X-ACCOUNT-CODE": "SANDBOX"},
-     {"x-api-key": "guess"}],
+    [
+        {},
+        {"X_USERNAME": "sandbox", "X_PASSWORD": "wrong", "X_ACCOUNT_CODE": "SANDBOX"},
+        {"X_USERNAME": "sandbox", "X_PASSWORD": "sandbox"},
+        {"X-USERNAME": "sandbox", "X-PASSWORD": "sandbox", "X-ACCOUNT-CODE": "SANDBOX"},
+        {"x-api-key": "guess"},
+    ],
 )
 async def test_wrong_or_missing_credentials_get_401_envelope(headers: dict[str, str]) -> None:
     sandbox = Sandbox()
@@ -60,8 +63,9 @@ async def test_list_id_precedence_body_query_route_default(
     assert precedence_sandbox.recorder.calls[-1].list_id == acts_on
 
 
-@pytest.mark.parametrize(("path", "status"), [("/api/mailings?list_id=9999", 404),
-                                               ("/api/mailings?list_id=abc", 400)])
+@pytest.mark.parametrize(
+    ("path", "status"), [("/api/mailings?list_id=9999", 404), ("/api/mailings?list_id=abc", 400)]
+)
 async def test_unknown_or_malformed_list_id_is_refused(path: str, status: int) -> None:
     async with raw_client(Sandbox()) as http:
         assert (await call(http, "GET", path))["status"] == status
@@ -69,8 +73,9 @@ async def test_unknown_or_malformed_list_id_is_refused(path: str, status: int) -
 
 async def test_contacts_refuse_list_id_in_the_body() -> None:
     async with raw_client(Sandbox()) as http:
-        document = await call(http, "POST", "/api/v2/contacts",
-                              json={"email": "a@example.com", "list_id": 10001})
+        document = await call(
+            http, "POST", "/api/v2/contacts", json={"email": "a@example.com", "list_id": 10001}
+        )
     assert document["status"] == 400
 
 
@@ -93,7 +98,11 @@ async def test_past_the_rate_limit_is_429_calls_per_minute_exceeded() -> None:
         rejected = await call(http, "GET", "/api/lists")
     assert statuses == [200, 200, 200]
     assert rejected["status"] == 429
-    assert rejected["payload"] == {"code": 429, "errors": [], "message": "Calls per minute exceeded"}
+    assert rejected["payload"] == {
+        "code": 429,
+        "errors": [],
+        "message": "Calls per minute exceeded",
+    }
     assert rejected["metadata"]["error"] is True
     assert sandbox.recorder.rejected_429 == 1
 
