@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
-import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -32,7 +30,7 @@ import httpx
 from aiolimiter import AsyncLimiter
 
 from ongage_async import OngageClient, RetryPolicy
-from ongage_async.sandbox import Sandbox
+from ongage_async.sandbox import Sandbox, serve_in_subprocess
 
 
 async def run_ours(base_url: str, sandbox: Sandbox, args: argparse.Namespace) -> int:
@@ -79,12 +77,7 @@ def baseline(limiter_factory: Callable[[], AsyncLimiter]) -> Callable[..., Await
 @contextlib.contextmanager
 def sandbox_process(args: argparse.Namespace) -> Iterator[str]:
     """The sandbox in its own process, so its CPU does not share the client's GIL."""
-    command = [
-        sys.executable,
-        "-m",
-        "ongage_async.sandbox",
-        "--port",
-        "0",
+    options = [
         "--rate-limit",
         str(args.limit),
         "--rate-period",
@@ -94,13 +87,8 @@ def sandbox_process(args: argparse.Namespace) -> Iterator[str]:
         "--log-level",
         "error",
     ]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
-        try:
-            assert process.stdout is not None
-            first = process.stdout.readline()
-            yield first.rsplit(" ", 1)[-1].strip()
-        finally:
-            process.terminate()
+    with serve_in_subprocess(*options) as process:
+        yield process.base_url
 
 
 async def server_view(base_url: str, sandbox: Sandbox) -> dict[str, Any]:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import anyio
 import pytest
 
 from ongage_async import APIConnectionError, APITimeoutError, OngageClient, RetryPolicy
-from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
+from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig, serve_in_subprocess
 
 pytestmark = pytest.mark.http
 
@@ -84,32 +82,14 @@ def test_python_m_sandbox_prints_url_and_credentials_and_serves() -> None:
         "ONGAGE_PASSWORD": "pw-1",
         "ONGAGE_ACCOUNT_CODE": "ACME",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "ongage_async.sandbox",
-        "--port",
-        "0",
-        "--rate-limit",
-        "50",
-        "--rate-period",
-        "1",
-        "--max-concurrency",
-        "5",
-    ]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as process:
-        try:
-            assert process.stdout is not None
-            lines = [process.stdout.readline() for _ in range(6)]
-            base_url = lines[0].rsplit(" ", 1)[-1].strip()
-            assert base_url.startswith("http://127.0.0.1:")
-            assert "ONGAGE_USERNAME=alice" in "".join(lines)
-            assert "50 calls / 1 s, 5 in flight" in lines[5]
+    options = ["--rate-limit", "50", "--rate-period", "1", "--max-concurrency", "5"]
+    with serve_in_subprocess(*options, env=env) as process:
+        assert process.base_url.startswith("http://127.0.0.1:")
+        assert "  ONGAGE_USERNAME=alice" in process.banner
+        assert "50 calls / 1 s, 5 in flight" in process.banner[5]
 
-            async def use() -> int:
-                async with OngageClient("alice", "pw-1", "ACME", base_url=base_url) as client:
-                    return len(await client.lists.list())
+        async def use() -> int:
+            async with OngageClient("alice", "pw-1", "ACME", base_url=process.base_url) as client:
+                return len(await client.lists.list())
 
-            assert anyio.run(use) == 1
-        finally:
-            process.terminate()
+        assert anyio.run(use) == 1

@@ -17,6 +17,7 @@ Over real HTTP: ``python -m ongage_async.sandbox --port 8080`` (needs the
 from ._app import ConnectionDropped, SandboxApp
 from ._config import SandboxConfig, SandboxCredentials
 from ._faults import Fault, FaultKind, FaultPlan
+from ._process import SandboxProcess, serve_in_subprocess
 from ._recorder import CallRecord, Recorder, most_in_any_window
 from ._sandbox import Sandbox, SandboxTransport
 from ._store import Store
@@ -32,10 +33,12 @@ __all__ = [
     "SandboxApp",
     "SandboxConfig",
     "SandboxCredentials",
+    "SandboxProcess",
     "SandboxTransport",
     "Store",
     "create_app",
     "most_in_any_window",
+    "serve_in_subprocess",
 ]
 
 

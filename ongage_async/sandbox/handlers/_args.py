@@ -7,7 +7,7 @@ from typing import Any
 
 from .._http import ApiError
 
-__all__ = ["body_object", "paging", "required_text", "truthy"]
+__all__ = ["body_object", "editable", "find_or_404", "paging", "required_text", "truthy"]
 
 
 def body_object(body: Any) -> dict[str, Any]:
@@ -40,3 +40,16 @@ def paging(query: Mapping[str, str], default_limit: int = 50) -> tuple[int, int]
     if offset < 0 or limit < 0:
         raise ApiError(400, "offset and limit must be >= 0")
     return offset, limit
+
+
+def find_or_404(records: Mapping[str, dict[str, Any]], key: str, label: str) -> dict[str, Any]:
+    """The stored object with this id, or Ongage's 404."""
+    record = records.get(key)
+    if record is None:
+        raise ApiError(404, f"{label} {key} not found")
+    return record
+
+
+def editable(data: Mapping[str, Any], protected: tuple[str, ...]) -> dict[str, Any]:
+    """The fields of an update the caller may change (never ids or server-kept state)."""
+    return {key: value for key, value in data.items() if key not in protected}

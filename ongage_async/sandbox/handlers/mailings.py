@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from .._http import ApiError, Reply, ok
+from typing import Any
+
+from .._http import Reply, ok
 from .._routing import Context, Route
 from .._store import now_ts
-from ._args import body_object, paging, required_text
+from ._args import body_object, editable, find_or_404, paging, required_text
 
 _DRAFT, _ABORTED = 60001, 60008
 
@@ -14,7 +16,7 @@ def create_mailing(ctx: Context) -> Reply:
     data = body_object(ctx.body)
     mailing_id = ctx.store.next_id()
     mailing = {
-        **{k: v for k, v in data.items() if k not in ("id", "list_id")},
+        **editable(data, ("id", "list_id")),
         "id": mailing_id,
         "list_id": ctx.list_id,
         "name": required_text(data, "name"),
@@ -25,11 +27,8 @@ def create_mailing(ctx: Context) -> Reply:
     return ok(mailing)
 
 
-def _existing(ctx: Context) -> dict[str, object]:
-    mailing = ctx.store.mailings.get(ctx.params["id"])
-    if mailing is None:
-        raise ApiError(404, f"Mailing {ctx.params['id']} not found")
-    return mailing
+def _existing(ctx: Context) -> dict[str, Any]:
+    return find_or_404(ctx.store.mailings, ctx.params["id"], "Mailing")
 
 
 def get_mailing(ctx: Context) -> Reply:
@@ -45,7 +44,7 @@ def list_mailings(ctx: Context) -> Reply:
 def update_mailing(ctx: Context) -> Reply:
     mailing = _existing(ctx)
     data = body_object(ctx.body)
-    mailing.update({k: v for k, v in data.items() if k not in ("id", "list_id", "status")})
+    mailing.update(editable(data, ("id", "list_id", "status")))
     return ok(mailing)
 
 

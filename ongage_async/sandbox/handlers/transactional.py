@@ -8,7 +8,7 @@ from typing import Any
 from .._http import ApiError, Reply, ok
 from .._routing import Context, Route
 from .._store import now_ts
-from ._args import body_object, required_text, truthy
+from ._args import body_object, editable, find_or_404, required_text, truthy
 from .contacts import valid_email
 
 
@@ -101,23 +101,20 @@ def create_campaign(ctx: Context) -> Reply:
         "name": required_text(data, "name"),
         "default": False,
         "created": now_ts(),
-        **{k: v for k, v in data.items() if k not in ("id", "list_id", "name")},
+        **editable(data, ("id", "list_id", "name")),
     }
     ctx.store.campaigns[campaign_id] = campaign
     return ok(campaign)
 
 
 def _existing(ctx: Context) -> dict[str, Any]:
-    campaign = ctx.store.campaigns.get(ctx.params["id"])
-    if campaign is None:
-        raise ApiError(404, f"Transactional campaign {ctx.params['id']} not found")
-    return campaign
+    return find_or_404(ctx.store.campaigns, ctx.params["id"], "Transactional campaign")
 
 
 def update_campaign(ctx: Context) -> Reply:
     campaign = _existing(ctx)
     data = body_object(ctx.body)
-    campaign.update({k: v for k, v in data.items() if k not in ("id", "list_id", "default")})
+    campaign.update(editable(data, ("id", "list_id", "default")))
     return ok(campaign)
 
 
