@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import anyio
+import attrs
 
 from ._config import SandboxConfig
 from ._faults import Fault, FaultPicker
@@ -87,8 +88,9 @@ class SandboxApp:
         arrived = self.clock()
         request = Request.from_scope(scope, body)
         if not self._authenticated(request):
-            await _send(send, 401, error_reply(401, "Unauthorized").encode(), _JSON)
+            # Recorded before answering: a test that has the answer sees the record.
             self._record(arrived, request, None, 401)
+            await _send(send, 401, error_reply(401, "Unauthorized").encode(), _JSON)
             return
         if request.path == "/_sandbox/recorder":
             # Not an Ongage route: lets a test read a sandbox in another process.
@@ -98,17 +100,17 @@ class SandboxApp:
         admission = self.limits.admit(arrived)
         if not admission.allowed:
             self.recorder.rejected_429 += 1
-            await _send(send, 429, error_reply(429, admission.reason).encode(), _JSON)
             self._record(arrived, request, None, 429, "limit")
+            await _send(send, 429, error_reply(429, admission.reason).encode(), _JSON)
             return
         self.recorder.peak_in_flight = max(self.recorder.peak_in_flight, self.limits.in_flight)
-        status, list_id, fault = 500, None, None
+        exchange = _Exchange(self, arrived, request, send)
         try:
             fault = self._faults.pick(request.method, request.path)
-            status, list_id = await self._answer(request, fault, send)
+            exchange.fault = fault.kind if fault else None
+            await self._answer(request, fault, exchange)
         finally:
-            self.limits.finish()
-            self._record(arrived, request, list_id, status, fault.kind if fault else None)
+            exchange.finish()
 
     def _authenticated(self, request: Request) -> bool:
         expected = self.config.credentials
@@ -134,9 +136,8 @@ class SandboxApp:
             CallRecord(arrived, request.method, request.path, list_id, status, fault)
         )
 
-    async def _answer(
-        self, request: Request, fault: Fault | None, send: Send
-    ) -> tuple[int, int | None]:
+    async def _answer(self, request: Request, fault: Fault | None, exchange: _Exchange) -> None:
+        send = exchange.send
         await self._latency()
         if fault is not None and not fault.does_the_work:
             status = fault.http_status
@@ -147,19 +148,19 @@ class SandboxApp:
             else:
                 message = "Calls per minute exceeded" if status == 429 else reason
                 await _send(send, status, error_reply(status, message).encode(), _JSON)
-            return status, None
+            return
 
-        list_id, reply = self._dispatch(request)
+        exchange.list_id, reply = self._dispatch(request)
         data = reply.encode()
         kind = fault.kind if fault is not None else None
         if kind == "slow" and fault is not None:
             await anyio.sleep(fault.delay)
         if kind == "lost_answer":
             await _send(send, 504, error_reply(504, "Gateway Time-out").encode(), _JSON)
-            return 504, list_id
+            return
         if kind == "truncated":
             await _send(send, reply.status, data[: len(data) // 2], reply.content_type)
-            return reply.status, list_id
+            return
         if kind == "drop":
             # Promise the whole body, deliver half, then cut the connection.
             await _start(send, reply.status, len(data), reply.content_type)
@@ -168,7 +169,6 @@ class SandboxApp:
             )
             raise ConnectionDropped("connection dropped by the sandbox's fault plan")
         await _send(send, reply.status, data, reply.content_type)
-        return reply.status, list_id
 
     def _dispatch(self, request: Request) -> tuple[int | None, Reply]:
         list_id = None
@@ -197,6 +197,38 @@ class SandboxApp:
         low, high = self.config.latency
         if high > 0:
             await anyio.sleep(self._rng.uniform(low, high))
+
+
+@attrs.define
+class _Exchange:
+    """One admitted call being answered; it stops running (and is recorded) exactly once.
+
+    The call stops running once its whole answer is written, not when this coroutine
+    next runs: a client that has read the answer may start another call at once and
+    must neither meet a 429 nor find the call missing from the recorder.
+    """
+
+    app: SandboxApp
+    arrived: float
+    request: Request
+    raw_send: Send
+    status: int = 500
+    list_id: int | None = None
+    fault: str | None = None
+    running: bool = True
+
+    async def send(self, message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        elif not message.get("more_body", False):
+            self.finish()
+        await self.raw_send(message)
+
+    def finish(self) -> None:
+        if self.running:
+            self.running = False
+            self.app.limits.finish()
+            self.app._record(self.arrived, self.request, self.list_id, self.status, self.fault)
 
 
 async def _read_body(receive: Receive) -> bytes:

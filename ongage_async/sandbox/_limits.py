@@ -10,6 +10,8 @@ The strict readings chosen where the FAQ is silent (and why):
 * ``sliding`` counts any span of ``rate_period`` seconds (no burst across a boundary
   can slip through); ``fixed`` counts in windows aligned to the server's start.
 * A call over the in-flight cap is rejected at once with 429 and does not run.
+* A call is in flight from the arrival of its whole request until its whole answer has
+  been written; the 429 and 401 answers themselves are not in flight.
 """
 
 from __future__ import annotations
