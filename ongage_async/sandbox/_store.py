@@ -131,7 +131,8 @@ class Store:
         self.default_list_id = default_list_id
         self.lists: dict[int, ListRecord] = {}
         self.contacts: dict[int, dict[str, ContactRecord]] = {}
-        self.mailings: dict[str, dict[str, Any]] = {}
+        #: simple collections (mailings, segments, emails, list_fields): name -> id -> object
+        self.collections: dict[str, dict[str, dict[str, Any]]] = {}
         self.campaigns: dict[str, dict[str, Any]] = {}
         self.jobs: dict[str, Job] = {}
         #: every transactional e-mail sent (what reports are computed from)
@@ -162,6 +163,9 @@ class Store:
                 "created": now_ts(),
             }
         return record
+
+    def collection(self, name: str) -> dict[str, dict[str, Any]]:
+        return self.collections.setdefault(name, {})
 
     def live_list(self, list_id: int) -> ListRecord | None:
         record = self.lists.get(list_id)

@@ -1,7 +1,7 @@
 """The sandbox's endpoints, one module per API area; ``ROUTES`` is the whole table."""
 
 from .._routing import Route
-from . import contacts, jobs, lists, mailings, reports, transactional
+from . import contacts, exports, jobs, lists, mailings, reports, transactional
 
 ROUTES: list[Route] = [
     *lists.ROUTES,
@@ -10,6 +10,7 @@ ROUTES: list[Route] = [
     *mailings.ROUTES,
     *reports.ROUTES,
     *jobs.ROUTES,
+    *exports.ROUTES,
 ]
 
 __all__ = ["ROUTES"]

@@ -1,70 +1,70 @@
-"""Mailings (campaigns): enough to make the FAQ's list_id examples observable."""
+"""Mailings (campaigns) with their documented status codes (60001-60010), segments,
+e-mail messages (paged by page/page_size), list fields and ESP connections."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .._http import Reply, ok
+from .._http import ApiError, Reply, ok
 from .._routing import Context, Route
-from .._store import now_ts
-from ._args import body_object, editable, find_or_404, paging, required_text
+from ._crud import Collection
 
-_DRAFT, _ABORTED = 60001, 60008
-
-
-def create_mailing(ctx: Context) -> Reply:
-    data = body_object(ctx.body)
-    mailing_id = ctx.store.next_id()
-    mailing = {
-        **editable(data, ("id", "list_id")),
-        "id": mailing_id,
-        "list_id": ctx.list_id,
-        "name": required_text(data, "name"),
-        "status": _DRAFT,
-        "created": now_ts(),
-    }
-    ctx.store.mailings[mailing_id] = mailing
-    return ok(mailing)
+DRAFT, SCHEDULED, ABORTED, CANCELLED = 60001, 60002, 60008, 60009
+_FINAL = (ABORTED, CANCELLED, 60004)
 
 
-def _existing(ctx: Context) -> dict[str, Any]:
-    return find_or_404(ctx.store.mailings, ctx.params["id"], "Mailing")
+def _to(status: int, allowed_from: tuple[int, ...] | None = None) -> Any:
+    def act(ctx: Context, mailing: dict[str, Any]) -> Reply:
+        if mailing["status"] in _FINAL or (allowed_from and mailing["status"] not in allowed_from):
+            raise ApiError(412, f"Mailing {mailing['id']} cannot change from {mailing['status']}")
+        mailing["status"] = status
+        return ok(mailing)
+
+    return act
 
 
-def get_mailing(ctx: Context) -> Reply:
-    return ok(_existing(ctx))
+MAILINGS = Collection(
+    "mailings",
+    "/api/mailings",
+    "Mailing",
+    protected=("id", "list_id", "created", "status"),
+    defaults={"status": DRAFT},
+    actions={
+        "abort": _to(ABORTED),
+        "cancel": _to(CANCELLED),
+        "unschedule": _to(DRAFT, allowed_from=(SCHEDULED,)),
+    },
+)
+SEGMENTS = Collection("segments", "/api/segments", "Segment")
+EMAILS = Collection("emails", "/api/emails", "Email message", paging="page")
+LIST_FIELDS = Collection(
+    "list_fields",
+    "/api/list_fields",
+    "List field",
+    required=("name", "type"),
+    defaults={"mandatory": False},
+)
+
+ESP_OPTIONS = [
+    {"id": "1", "name": "Sandbox SMTP", "esp_id": "100", "active": True},
+    {"id": "2", "name": "Sandbox SES", "esp_id": "200", "active": True},
+]
 
 
-def list_mailings(ctx: Context) -> Reply:
-    offset, limit = paging(ctx.query)
-    rows = [m for m in ctx.store.mailings.values() if m["list_id"] == ctx.list_id]
-    return ok(rows[offset : offset + limit] if limit else rows[offset:], total=len(rows))
+def all_list_fields(ctx: Context) -> Reply:
+    rows = list(ctx.store.collection("list_fields").values())
+    return ok(rows, total=len(rows))
 
 
-def update_mailing(ctx: Context) -> Reply:
-    mailing = _existing(ctx)
-    data = body_object(ctx.body)
-    mailing.update(editable(data, ("id", "list_id", "status")))
-    return ok(mailing)
-
-
-def delete_mailing(ctx: Context) -> Reply:
-    mailing = _existing(ctx)
-    del ctx.store.mailings[str(mailing["id"])]
-    return ok({"id": mailing["id"], "deleted": True})
-
-
-def abort_mailing(ctx: Context) -> Reply:
-    mailing = _existing(ctx)
-    mailing["status"] = _ABORTED
-    return ok(mailing)
+def esp_options(ctx: Context) -> Reply:
+    return ok(ESP_OPTIONS, total=len(ESP_OPTIONS))
 
 
 ROUTES = [
-    Route("POST", r"/api/mailings", create_mailing),
-    Route("GET", r"/api/mailings", list_mailings),
-    Route("GET", r"/api/mailings/(?P<id>\d+)", get_mailing),
-    Route("PUT", r"/api/mailings/(?P<id>\d+)", update_mailing),
-    Route("DELETE", r"/api/mailings/(?P<id>\d+)", delete_mailing),
-    Route("POST", r"/api/mailings/(?P<id>\d+)/abort", abort_mailing),
+    Route("GET", r"/api/list_fields/all_lists", all_list_fields, list_scoped=False),
+    Route("GET", r"/api/esp_connections/options", esp_options, list_scoped=False),
+    *MAILINGS.routes(),
+    *SEGMENTS.routes(),
+    *EMAILS.routes(),
+    *LIST_FIELDS.routes(),
 ]
