@@ -9,12 +9,29 @@ rather than failing a user's whole call because a field changed type.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-__all__ = ["Page", "as_bool", "as_datetime", "as_int", "as_mapping", "as_str", "split_known"]
+if sys.version_info >= (3, 11):
+    from typing import Self
+else:  # pragma: no cover
+    from typing_extensions import Self
+
+__all__ = [
+    "Page",
+    "WireModel",
+    "as_bool",
+    "as_datetime",
+    "as_email_map",
+    "as_int",
+    "as_mapping",
+    "as_str",
+    "split_known",
+    "wire",
+]
 
 T = TypeVar("T")
 
@@ -69,6 +86,43 @@ def as_datetime(value: Any) -> dt.datetime | None:
 def as_mapping(value: Any) -> Mapping[str, Any]:
     """An object field; Ongage sends ``[]`` for an empty object."""
     return dict(value) if isinstance(value, Mapping) else {}
+
+
+def as_email_map(value: Any) -> Mapping[str, str]:
+    """A per-e-mail answer (``{"a@x.com": "..."}``, or ``[]`` when empty) as a mapping."""
+    if isinstance(value, Mapping):
+        return {str(k): "" if v is None else str(v) for k, v in value.items()}
+    if isinstance(value, list):  # a list of e-mails, or [] for an empty object
+        return {str(v): "" for v in value if isinstance(v, (str, int))}
+    return {}
+
+
+def wire(
+    convert: Callable[[Any], Any] | None = None, *, key: str | None = None, default: Any = None
+) -> Any:
+    """A model field read from the payload key ``key`` (default: its own name) by ``convert``."""
+    return attrs.field(default=default, metadata={"wire": convert, "key": key})
+
+
+class WireModel:
+    """Builds a frozen attrs model from a payload: declared fields are converted, every
+    other key lands in ``extra`` so a field Ongage adds tomorrow breaks nobody."""
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> Self:
+        data = payload if isinstance(payload, Mapping) else {}
+        values: dict[str, Any] = {}
+        known: set[str] = set()
+        for field in attrs.fields(cls):  # type: ignore[arg-type]
+            if "wire" not in field.metadata:
+                continue
+            key = field.metadata["key"] or field.name
+            known.add(key)
+            if key in data:
+                convert = field.metadata["wire"]
+                values[field.name] = convert(data[key]) if convert else data[key]
+        values["extra"] = {k: v for k, v in data.items() if k not in known}
+        return cls(**values)
 
 
 def split_known(payload: Any, known: frozenset[str]) -> tuple[Mapping[str, Any], dict[str, Any]]:

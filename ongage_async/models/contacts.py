@@ -1,0 +1,109 @@
+"""Contacts, and the per-e-mail answers of contact writes and status changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import attrs
+
+from .._errors import OngageError
+from ._convert import WireModel, as_datetime, as_email_map, as_int, as_str, wire
+
+__all__ = ["Contact", "ContactWriteError", "ContactWriteResult", "StatusChangeResult"]
+
+
+@attrs.frozen
+class Contact:
+    """A contact in one list: its e-mail, status and list fields.
+
+    Ongage returns the list fields and its own ``ocx_*`` fields side by side; the list
+    fields land in :attr:`fields`, unknown ``ocx_*`` ones in :attr:`extra`.
+    """
+
+    id: str
+    email: str
+    status: str | None = None
+    list_id: int | None = None
+    created: dt.datetime | None = None
+    unsubscribed_at: dt.datetime | None = None
+    bounced_at: dt.datetime | None = None
+    fields: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+
+    _SYSTEM: ClassVar[Mapping[str, str]] = {
+        "ocx_status": "status",
+        "ocx_created_date": "created",
+        "ocx_unsubscribe_date": "unsubscribed_at",
+        "ocx_bounce_date": "bounced_at",
+    }
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> Contact:
+        data = dict(payload) if isinstance(payload, Mapping) else {}
+        values: dict[str, Any] = {
+            "id": as_str(data.pop("id", None)) or "",
+            "email": as_str(data.pop("email", None)) or "",
+            "list_id": as_int(data.pop("list_id", None)),
+        }
+        for key, name in cls._SYSTEM.items():
+            raw = data.pop(key, None)
+            values[name] = as_str(raw) if name == "status" else as_datetime(raw)
+        extra = {k: v for k, v in data.items() if k.startswith("ocx_") or k == "list_name"}
+        fields = {k: v for k, v in data.items() if k not in extra}
+        return cls(fields=fields, extra=extra, **values)
+
+
+class ContactWriteError(OngageError):
+    """Some contacts of a write failed (Ongage still said ``error: false``)."""
+
+    def __init__(self, failed: Mapping[str, str]) -> None:
+        shown = ", ".join(f"{email}: {why}" for email, why in list(failed.items())[:5])
+        more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+        super().__init__(f"{len(failed)} contact(s) failed: {shown}{more}")
+        self.failed = dict(failed)
+
+
+@attrs.frozen
+class ContactWriteResult(WireModel):
+    """The answer of ``POST``/``PUT /api/v2/contacts``, e-mail by e-mail.
+
+    A call whose rows failed is still ``error: false`` on the wire; here the failures
+    are in :attr:`failed` (e-mail -> reason), :attr:`ok` is False, and
+    :meth:`raise_for_failures` turns them into an exception.
+    """
+
+    rows: int = wire(lambda v: as_int(v) or 0, default=0)
+    created: Mapping[str, str] = wire(as_email_map, key="created_emails", default={})
+    updated: Mapping[str, str] = wire(as_email_map, key="updated_emails", default={})
+    revived: Mapping[str, str] = wire(as_email_map, key="revived_emails", default={})
+    failed: Mapping[str, str] = wire(as_email_map, key="failed_emails", default={})
+    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @property
+    def succeeded(self) -> Mapping[str, str]:
+        """Every e-mail written (created, updated or revived) -> its contact id."""
+        return {**self.created, **self.updated, **self.revived}
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def raise_for_failures(self) -> ContactWriteResult:
+        if self.failed:
+            raise ContactWriteError(self.failed)
+        return self
+
+
+@attrs.frozen
+class StatusChangeResult(WireModel):
+    """The answer of ``POST /api/v2/contacts/change_status``."""
+
+    success: int = wire(lambda v: as_int(v) or 0, default=0)
+    failed: Mapping[str, str] = wire(as_email_map, key="failed_emails", default={})
+    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed

@@ -1,0 +1,71 @@
+"""Status snapshots of Ongage's asynchronous jobs (imports, exports, contact searches)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ._convert import WireModel, as_int, as_str, wire
+
+__all__ = ["ExportStatus", "Import", "SearchStatus"]
+
+_count = wire(lambda v: as_int(v) or 0, default=0)
+
+IMPORT_COMPLETED = 40003
+
+
+@attrs.frozen
+class Import(WireModel):
+    """An import's progress: status 40001 queued ... 40003 completed; >= 90000 failed."""
+
+    id: str = wire(lambda v: as_str(v) or "", default="")
+    status: int | None = wire(as_int)
+    status_desc: str | None = wire(as_str)
+    progress: int | None = wire(as_int)
+    total: int = _count
+    success: int = _count
+    failed: int = _count
+    duplicate: int = _count
+    existing: int = _count
+    invalid: int = _count
+    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @property
+    def done(self) -> bool:
+        return self.status == IMPORT_COMPLETED
+
+    @property
+    def failed_for_good(self) -> bool:
+        return self.status is not None and self.status >= 90000
+
+
+@attrs.frozen
+class ExportStatus(WireModel):
+    """An export's progress: 1 queued, 2 processing, 3 completed."""
+
+    id: str = wire(lambda v: as_str(v) or "", default="")
+    name: str | None = wire(as_str)
+    status: int | None = wire(as_int)
+    status_desc: str | None = wire(as_str)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @property
+    def done(self) -> bool:
+        return self.status == 3
+
+
+@attrs.frozen
+class SearchStatus(WireModel):
+    """A contact search's (or contact activity report's) progress: 1 pending, 2 completed."""
+
+    id: str = wire(lambda v: as_str(v) or "", default="")
+    title: str | None = wire(as_str)
+    status: int | None = wire(as_int)
+    total: int | None = wire(as_int)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @property
+    def done(self) -> bool:
+        return self.status == 2
