@@ -4,7 +4,7 @@ The public API is listed here, once; everything else lives in private modules.
 """
 
 from ._budget import BudgetSnapshot, RateBudget, SlidingWindowBudget
-from ._call import NOT_GIVEN, Call, Handler, Middleware
+from ._call import NOT_GIVEN, ByteSink, Call, Handler, Middleware
 from ._client import DEFAULT_BASE_URL, OngageClient
 from ._concurrency import ConcurrencyCap, LocalConcurrencyCap
 from ._credentials import Credentials
@@ -26,10 +26,29 @@ from ._errors import (
     ValidationError,
 )
 from ._governor import Governor, GovernorStats
+from ._jobs import ExportJob, ImportJob, Job, JobFailedError, JobTimeoutError, SearchJob
 from ._response import InvalidResponseError, Response
 from ._retry import RetryPolicy
 from ._version import __version__
-from .models import List, Page
+from .models import (
+    Contact,
+    ContactWriteError,
+    ContactWriteResult,
+    EmailMessage,
+    EspConnection,
+    ExportStatus,
+    Import,
+    List,
+    ListField,
+    Mailing,
+    Page,
+    SearchStatus,
+    Segment,
+    SendResult,
+    StatusChangeResult,
+    TransactionalCampaign,
+)
+from .resources import Criterion, Report
 
 __all__ = [
     "APIConnectionError",
@@ -38,20 +57,36 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BudgetSnapshot",
+    "ByteSink",
     "Call",
     "ClientClosedError",
     "ConcurrencyCap",
     "ConfigurationError",
+    "Contact",
+    "ContactWriteError",
+    "ContactWriteResult",
     "Credentials",
+    "Criterion",
     "DEFAULT_BASE_URL",
+    "EmailMessage",
+    "EspConnection",
+    "ExportJob",
+    "ExportStatus",
     "Governor",
     "GovernorStats",
     "Handler",
+    "Import",
+    "ImportJob",
     "InvalidArgumentError",
     "InvalidResponseError",
+    "Job",
+    "JobFailedError",
+    "JobTimeoutError",
     "List",
+    "ListField",
     "ListIdConflictError",
     "LocalConcurrencyCap",
+    "Mailing",
     "Middleware",
     "NOT_GIVEN",
     "NotFoundError",
@@ -61,10 +96,17 @@ __all__ = [
     "PermissionDeniedError",
     "RateBudget",
     "RateLimitError",
+    "Report",
     "Response",
     "RetryPolicy",
+    "SearchJob",
+    "SearchStatus",
+    "Segment",
+    "SendResult",
     "ServerError",
     "SlidingWindowBudget",
+    "StatusChangeResult",
+    "TransactionalCampaign",
     "ValidationError",
     "__version__",
 ]

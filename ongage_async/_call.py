@@ -8,7 +8,7 @@ retry always starts again from what the caller asked for.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 import httpx
@@ -16,7 +16,7 @@ import httpx
 from ._response import Response
 from ._retry import RetryPolicy
 
-__all__ = ["Call", "Handler", "Middleware", "NOT_GIVEN"]
+__all__ = ["ByteSink", "Call", "Handler", "Middleware", "NOT_GIVEN"]
 
 
 class _NotGiven:
@@ -45,6 +45,17 @@ def _redact_headers(headers: Mapping[str, str]) -> str:
     return repr(dict.fromkeys(headers, "***"))
 
 
+@runtime_checkable
+class ByteSink(Protocol):
+    """Where a downloaded body goes, chunk by chunk, without being held in memory."""
+
+    async def restart(self) -> None:
+        """Forget what was written (a retried download starts again)."""
+        ...
+
+    async def write(self, chunk: bytes) -> None: ...
+
+
 @attrs.frozen
 class Call:
     """What to send, and how: the unit every middleware sees.
@@ -66,6 +77,7 @@ class Call:
     retry: RetryPolicy | None = None
     timeout: httpx.Timeout = attrs.field(factory=lambda: httpx.Timeout(30.0))
     attempt: int = 0
+    sink: ByteSink | None = attrs.field(default=None, repr=False)
 
     @property
     def is_idempotent(self) -> bool:

@@ -21,7 +21,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import IO, Any, Literal, overload
 
 import anyio
 import attrs
@@ -29,18 +29,17 @@ import httpx
 
 from ._call import NOT_GIVEN, Call, Handler, Middleware, _NotGiven
 from ._credentials import Credentials
+from ._download import sink_for
 from ._errors import ClientClosedError, ConfigurationError, InvalidArgumentError
 from ._governor import Governor
 from ._middleware import AuthMiddleware, GovernorMiddleware, ListIdMiddleware, RetryMiddleware
 from ._middleware.retry import Sleep
+from ._namespaces import Namespaces
 from ._response import Response
 from ._retry import RetryPolicy
 from ._sender import HTTPSender
 from ._validation import normalize_list_id
 from ._version import __version__
-
-if TYPE_CHECKING:
-    from .resources.lists import ListsResource
 
 __all__ = ["DEFAULT_BASE_URL", "OngageClient"]
 
@@ -118,7 +117,7 @@ def _build_chain(middleware: Sequence[Middleware], send: Handler) -> Handler:
     return functools.reduce(link, reversed(middleware), send)
 
 
-class OngageClient:
+class OngageClient(Namespaces):
     """An async client for the Ongage API that respects the account's limits.
 
     Use it as ``async with OngageClient(...) as client:`` or keep one for the life of
@@ -290,14 +289,39 @@ class OngageClient:
         response = await self._shared.chain(call)
         return response if raw else response.payload
 
-    # -- namespaces --------------------------------------------------------------------
+    async def download(
+        self,
+        path: str,
+        destination: str | os.PathLike[str] | IO[bytes],
+        *,
+        params: Mapping[str, Any] | None = None,
+        list_id: int | str | None = None,
+        list_scoped: bool = True,
+    ) -> int:
+        """``GET`` a file (an export's ZIP, a search's CSV) into ``destination``, streamed.
 
-    @functools.cached_property
-    def lists(self) -> ListsResource:
-        """Lists: ``get``, ``list``, ``iter``, ``create``, ``update``, ``copy``, ``delete``."""
-        from .resources.lists import ListsResource
-
-        return ListsResource(self)
+        Returns the number of bytes written.  A JSON answer instead of a file (an error,
+        or 412 "not finished yet") raises as any call does.
+        """
+        if self._shared.closed:
+            raise ClientClosedError("this OngageClient has been closed")
+        sink = sink_for(destination)
+        call = Call(
+            method="GET",
+            path=_check_path(path),
+            params=params,
+            list_id=None if list_id is None else normalize_list_id(list_id),
+            default_list_id=self._defaults.list_id,
+            list_scoped=list_scoped,
+            retry=self._defaults.retry,
+            timeout=self._defaults.timeout,
+            sink=sink,
+        )
+        try:
+            await self._shared.chain(call)
+        finally:
+            await sink.close()
+        return sink.written
 
     # -- state and lifetime ------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import anyio
 import attrs
 import httpx
 
-from ._call import Call
+from ._call import ByteSink, Call
 from ._errors import APIConnectionError, APITimeoutError, describe_transport_error
 from ._response import Response, parse_response
 
@@ -52,7 +52,17 @@ class HTTPSender:
         url = str(request.url.copy_with(query=None))
         started = anyio.current_time()
         try:
-            response = await self.http.send(request)
+            if call.sink is None:
+                response = await self.http.send(request)
+            else:
+                response = await self.http.send(request, stream=True)
+                try:
+                    if _is_download(response):
+                        await _drain(response, call.sink)
+                        return _logged(call, url, response, started, downloaded=True)
+                    await response.aread()
+                finally:
+                    await response.aclose()
         except httpx.TimeoutException as exc:
             raise APITimeoutError(
                 f"{call.method} {url} timed out ({describe_transport_error(exc)})",
@@ -67,12 +77,32 @@ class HTTPSender:
                 url=url,
                 request_sent=not isinstance(exc, _NOT_SENT),
             ) from exc
-        logger.debug(
-            "%s %s -> %d (attempt %d, %.1f ms)",
-            call.method,
-            url,
-            response.status_code,
-            call.attempt + 1,
-            (anyio.current_time() - started) * 1000,
-        )
+        _logged(call, url, response, started)
         return parse_response(response, method=call.method, url=url)
+
+
+def _is_download(response: httpx.Response) -> bool:
+    # A file comes back as 200 with its own content type; an error or "not finished
+    # yet" (412) comes back in Ongage's JSON envelope and is parsed as usual.
+    content_type = response.headers.get("content-type", "")
+    return response.status_code == 200 and "json" not in content_type
+
+
+async def _drain(response: httpx.Response, sink: ByteSink) -> None:
+    await sink.restart()  # a retried download starts the file again
+    async for chunk in response.aiter_bytes():
+        await sink.write(chunk)
+
+
+def _logged(
+    call: Call, url: str, response: httpx.Response, started: float, *, downloaded: bool = False
+) -> Response:
+    logger.debug(
+        "%s %s -> %d (attempt %d, %.1f ms)",
+        call.method,
+        url,
+        response.status_code,
+        call.attempt + 1,
+        (anyio.current_time() - started) * 1000,
+    )
+    return Response(response.status_code, None, {}, dict(response.headers), call.method, url)

@@ -6,15 +6,30 @@ always ``client.request``, so every method goes through the one middleware chain
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .._errors import InvalidArgumentError
+from .._response import Response
+from .._validation import normalize_list_id, require_text
+from ..models import Page
 
 if TYPE_CHECKING:
     from .._client import OngageClient
 
-__all__ = ["APIResource", "drop_none", "one_of", "page_bounds"]
+__all__ = [
+    "APIResource",
+    "CollectionResource",
+    "check_page_size",
+    "drop_none",
+    "list_id_of",
+    "offset_pages",
+    "one_of",
+    "page_bounds",
+    "page_of",
+]
+
+T = TypeVar("T")
 
 
 class APIResource:
@@ -49,3 +64,103 @@ def page_bounds(offset: object, limit: object) -> tuple[int | None, int | None]:
         ):
             raise InvalidArgumentError(f"{name} must be an int >= 0, not {value!r:.40}")
     return offset, limit  # type: ignore[return-value]
+
+
+async def offset_pages(
+    fetch: Callable[[int, int], Awaitable[Page[T]]], page_size: int
+) -> AsyncIterator[T]:
+    """Every item of an ``offset``/``limit`` collection, one page (one call) at a time."""
+    check_page_size(page_size)
+    offset = 0
+    while True:
+        page = await fetch(offset, page_size)
+        for item in page:
+            yield item
+        offset += len(page)
+        if len(page) < page_size or (page.total is not None and offset >= page.total):
+            return
+
+
+def check_page_size(page_size: object) -> None:
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+        raise InvalidArgumentError(f"page_size must be a positive int, not {page_size!r:.40}")
+
+
+def page_of(response: Response, model: Callable[[Any], T], offset: int = 0) -> Page[T]:
+    rows = response.payload if isinstance(response.payload, list) else []
+    return Page(tuple(model(row) for row in rows), response.total, offset)
+
+
+def list_id_of(value: int | str | None) -> str | None:
+    return None if value is None else normalize_list_id(value)
+
+
+class CollectionResource(APIResource, Generic[T]):
+    """A list-scoped collection with the five usual methods, e.g. ``/api/segments``.
+
+    Subclasses name the path and the model, and add their own verbs.
+    """
+
+    _path: str = ""
+    _model: Callable[[Any], T]
+
+    def _item(self, item_id: int | str) -> str:
+        if isinstance(item_id, bool) or not str(item_id).isdigit():
+            raise InvalidArgumentError(f"id must be a positive integer, not {item_id!r:.40}")
+        return f"{self._path}/{item_id}"
+
+    async def get(self, item_id: int | str, *, list_id: int | str | None = None) -> T:
+        payload = await self._client.request("GET", self._item(item_id), list_id=list_id)
+        return type(self)._model(payload)
+
+    async def list(
+        self,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+        list_id: int | str | None = None,
+        **filters: Any,
+    ) -> Page[T]:
+        offset, limit = page_bounds(offset, limit)
+        params = drop_none({**filters, "offset": offset, "limit": limit})
+        response = await self._client.request(
+            "GET", self._path, params=params, list_id=list_id, raw=True
+        )
+        return page_of(response, type(self)._model, offset or 0)
+
+    def iter(
+        self, *, page_size: int = 100, list_id: int | str | None = None, **filters: Any
+    ) -> AsyncIterator[T]:
+        """Every item, page by page through the governor."""
+
+        async def fetch(offset: int, limit: int) -> Page[T]:
+            return await self.list(offset=offset, limit=limit, list_id=list_id, **filters)
+
+        return offset_pages(fetch, page_size)
+
+    async def create(self, *, list_id: int | str | None = None, **values: Any) -> T:
+        """Create one (not retried after an ambiguous failure: it would duplicate)."""
+        self._check_values(values, creating=True)
+        payload = await self._client.request("POST", self._path, json=values, list_id=list_id)
+        return type(self)._model(payload)
+
+    async def update(
+        self, item_id: int | str, *, list_id: int | str | None = None, **values: Any
+    ) -> T:
+        self._check_values(values, creating=False)
+        payload = await self._client.request(
+            "PUT", self._item(item_id), json=values, list_id=list_id
+        )
+        return type(self)._model(payload)
+
+    async def delete(self, item_id: int | str, *, list_id: int | str | None = None) -> None:
+        await self._client.request("DELETE", self._item(item_id), list_id=list_id)
+
+    def _check_values(self, values: Mapping[str, Any], *, creating: bool) -> None:
+        if "id" in values or "list_id" in values:
+            raise InvalidArgumentError("pass the list as list_id=, and never an id in the body")
+        for name in self._required:
+            if creating:
+                require_text(values.get(name), name=name)
+
+    _required: tuple[str, ...] = ("name",)

@@ -11,10 +11,9 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from .._errors import InvalidArgumentError
-from .._response import Response
 from .._validation import normalize_list_id, require_text
 from ..models import List, Page
-from ._base import APIResource, drop_none, one_of, page_bounds
+from ._base import APIResource, drop_none, offset_pages, one_of, page_bounds, page_of
 
 __all__ = ["ListsResource"]
 
@@ -68,24 +67,18 @@ class ListsResource(APIResource):
                 "limit": limit,
             }
         )
-        response: Response = await self._client.request(
+        response = await self._client.request(
             "GET", "/api/lists", params=params, list_scoped=False, raw=True
         )
-        rows = response.payload if isinstance(response.payload, list) else []
-        return Page(tuple(List.from_payload(r) for r in rows), response.total, offset or 0)
+        return page_of(response, List.from_payload, offset or 0)
 
-    async def iter(self, *, page_size: int = 100, **filters: Any) -> AsyncIterator[List]:
+    def iter(self, *, page_size: int = 100, **filters: Any) -> AsyncIterator[List]:
         """Every list matching ``filters``, fetched page by page through the governor."""
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise InvalidArgumentError(f"page_size must be a positive int, not {page_size!r}")
-        offset = 0
-        while True:
-            page = await self.list(offset=offset, limit=page_size, **filters)
-            for item in page:
-                yield item
-            offset += len(page)
-            if len(page) < page_size or (page.total is not None and offset >= page.total):
-                return
+
+        async def fetch(offset: int, limit: int) -> Page[List]:
+            return await self.list(offset=offset, limit=limit, **filters)
+
+        return offset_pages(fetch, page_size)
 
     async def create(
         self,

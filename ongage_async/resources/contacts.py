@@ -1,0 +1,169 @@
+"""``client.contacts``: write contacts (per-e-mail answers), look them up, change status.
+
+Writes are checked before anything is sent: every row needs a valid e-mail (or, for
+updates, a contact id), and ``POST /api/v2/contacts`` takes its list only in the route
+(never ``list_id`` in the body), as Ongage documents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from .._errors import InvalidArgumentError
+from ..models import Contact, ContactWriteResult, StatusChangeResult
+from ._base import APIResource, drop_none, one_of
+
+__all__ = ["CHANGE_TO", "ContactsResource", "is_valid_email"]
+
+CHANGE_TO = ("unsubscribe", "resubscribe", "remove", "bounce", "complaint", "soft_bounce")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def is_valid_email(value: object) -> bool:
+    """Ongage's own check is stricter server-side; this catches what can never pass."""
+    return isinstance(value, str) and len(value) <= 254 and _EMAIL.fullmatch(value) is not None
+
+
+def _email(value: object, where: str = "email") -> str:
+    if not is_valid_email(value):
+        raise InvalidArgumentError(f"{where} is not a valid e-mail address: {value!r:.60}")
+    assert isinstance(value, str)
+    return value
+
+
+def contact_row(contact: Mapping[str, Any], *, by_id: bool = False) -> dict[str, Any]:
+    """One contact as the wire wants it; ``{"email", "fields": {...}}`` or flat fields."""
+    if not isinstance(contact, Mapping):
+        raise InvalidArgumentError(f"each contact must be a mapping, not {type(contact).__name__}")
+    if "list_id" in contact:
+        raise InvalidArgumentError("pass list_id= to the method, not inside a contact")
+    row = dict(contact)
+    if "fields" in row and not isinstance(row["fields"], Mapping):
+        raise InvalidArgumentError("a contact's fields must be a mapping")
+    if by_id and row.get("id") is not None:
+        if not str(row["id"]).isdigit():
+            raise InvalidArgumentError(f"contact id must be numeric, not {row['id']!r:.40}")
+        return row
+    row["email"] = _email(row.get("email"), "a contact's email")
+    return row
+
+
+def _rows(contacts: Mapping[str, Any] | Iterable[Mapping[str, Any]], **kw: bool) -> list[Any]:
+    items = [contacts] if isinstance(contacts, Mapping) else list(contacts)
+    if not items:
+        raise InvalidArgumentError("no contacts given")
+    return [contact_row(item, **kw) for item in items]
+
+
+class ContactsResource(APIResource):
+    """Create, update, find and change the status of contacts."""
+
+    async def create(
+        self,
+        contacts: Mapping[str, Any] | Iterable[Mapping[str, Any]],
+        *,
+        overwrite: bool = False,
+        list_id: int | str | None = None,
+    ) -> ContactWriteResult:
+        """``POST /api/v2/contacts``: add contacts (``overwrite=True`` also updates existing ones).
+
+        Ongage suggests 5-50 contacts a call (up to ~100 when small); see ``imports`` beyond.
+        """
+        if not isinstance(overwrite, bool):
+            raise InvalidArgumentError("overwrite must be True or False")
+        rows = [{**row, "overwrite": overwrite} if overwrite else row for row in _rows(contacts)]
+        payload = await self._client.request("POST", "/api/v2/contacts", json=rows, list_id=list_id)
+        return ContactWriteResult.from_payload(payload)
+
+    async def update(
+        self,
+        contacts: Mapping[str, Any] | Iterable[Mapping[str, Any]],
+        *,
+        list_id: int | str | None = None,
+    ) -> ContactWriteResult:
+        """``PUT /api/v2/contacts``: update existing contacts, matched by e-mail or ``id``."""
+        rows = _rows(contacts, by_id=True)
+        payload = await self._client.request("PUT", "/api/v2/contacts", json=rows, list_id=list_id)
+        return ContactWriteResult.from_payload(payload)
+
+    async def get(self, email: str, *, list_id: int | str | None = None) -> Contact:
+        """``GET /api/contacts/by_email/<email>`` (404 -> ``NotFoundError``)."""
+        path = f"/api/contacts/by_email/{quote(_email(email), safe='@')}"
+        return Contact.from_payload(await self._client.request("GET", path, list_id=list_id))
+
+    async def get_by_id(
+        self, contact_id: int | str, *, list_id: int | str | None = None
+    ) -> Contact:
+        """``GET /api/contacts/by_id/<id>``."""
+        if isinstance(contact_id, bool) or not str(contact_id).isdigit():
+            raise InvalidArgumentError(f"contact_id must be numeric, not {contact_id!r:.40}")
+        path = f"/api/contacts/by_id/{contact_id}"
+        return Contact.from_payload(await self._client.request("GET", path, list_id=list_id))
+
+    async def find(self, email: str, *, behavior: bool | None = None) -> tuple[Contact, ...]:
+        """``GET /api/contacts/cross_account``: the contact in every list you may see."""
+        params = drop_none({"email": _email(email), "behavior": behavior})
+        payload = await self._client.request(
+            "GET", "/api/contacts/cross_account", params=params, list_scoped=False
+        )
+        rows = payload if isinstance(payload, list) else []
+        return tuple(Contact.from_payload(row) for row in rows)
+
+    async def change_status(
+        self,
+        emails: Sequence[str],
+        change_to: str,
+        *,
+        ocx_child_id: int | str | None = None,
+        ocx_connection_id: int | str | None = None,
+        list_id: int | str | None = None,
+    ) -> StatusChangeResult:
+        """``POST /api/v2/contacts/change_status``: unsubscribe, resubscribe, remove, ..."""
+        if isinstance(emails, str) or not emails:
+            raise InvalidArgumentError("emails must be a non-empty sequence of e-mail addresses")
+        body = drop_none(
+            {
+                "emails": [_email(e) for e in emails],
+                "change_to": one_of(change_to, CHANGE_TO, name="change_to"),
+                "ocx_child_id": ocx_child_id,
+                "ocx_connection_id": ocx_connection_id,
+            }
+        )
+        if body.get("change_to") is None:
+            raise InvalidArgumentError("change_to is required")
+        # Setting a status twice leaves it the same: safe to retry.
+        payload = await self._client.request(
+            "POST", "/api/v2/contacts/change_status", json=body, list_id=list_id, idempotent=True
+        )
+        return StatusChangeResult.from_payload(payload)
+
+    async def change_email(
+        self, email: str, new_email: str, *, list_id: int | str | None = None
+    ) -> Mapping[str, Any]:
+        """``PUT /api/contacts/change_email``."""
+        body = {"email": _email(email), "new_email": _email(new_email, "new_email")}
+        payload = await self._client.request(
+            "PUT", "/api/contacts/change_email", json=body, list_id=list_id
+        )
+        return payload if isinstance(payload, Mapping) else {}
+
+    async def delete(
+        self, contact_ids: Sequence[int | str], *, list_id: int | str | None = None
+    ) -> int:
+        """``POST /api/contacts/delete``; returns how many were deleted."""
+        if isinstance(contact_ids, (str, int)) or not contact_ids:
+            raise InvalidArgumentError("contact_ids must be a non-empty sequence of ids")
+        ids = [str(c) for c in contact_ids]
+        if not all(i.isdigit() for i in ids):
+            raise InvalidArgumentError("contact ids must be numeric")
+        payload = await self._client.request(
+            "POST",
+            "/api/contacts/delete",
+            json={"contact_ids": ids},
+            list_id=list_id,
+            idempotent=True,
+        )
+        return int(payload.get("deleted", 0)) if isinstance(payload, Mapping) else 0

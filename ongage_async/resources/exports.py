@@ -1,0 +1,57 @@
+"""``client.exports``: contact exports, produced asynchronously as a ZIP of one CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .._errors import InvalidArgumentError
+from .._jobs import ExportJob
+from .._validation import require_text
+from ..models import ExportStatus
+from ._base import APIResource, drop_none, list_id_of
+
+__all__ = ["ExportsResource"]
+
+_STATUSES = ("active", "unsubscribed", "bounced", "complaint", "soft_bounce", "removed")
+
+
+class ExportsResource(APIResource):
+    """``job = await client.exports.create(name=...)``, then ``await job.download(path)``."""
+
+    async def create(
+        self,
+        name: str,
+        *,
+        segment_ids: Sequence[int | str] | None = None,
+        mailing_ids: Sequence[int | str] | None = None,
+        fields: Sequence[str] | None = None,
+        statuses: Sequence[str] | None = None,
+        date_format: str | None = None,
+        list_id: int | str | None = None,
+    ) -> ExportJob:
+        """``POST /api/export``; returns a job handle."""
+        if segment_ids is not None and mailing_ids is not None:
+            raise InvalidArgumentError("export by segment_ids or by mailing_ids, not both")
+        if statuses is not None and not set(statuses) <= set(_STATUSES):
+            raise InvalidArgumentError(f"statuses must be among {', '.join(_STATUSES)}")
+        body = drop_none(
+            {
+                "name": require_text(name, name="name"),
+                "segment_id": list(segment_ids) if segment_ids is not None else None,
+                "mailing_id": list(mailing_ids) if mailing_ids is not None else None,
+                "fields_selected": list(fields) if fields is not None else None,
+                "status": list(statuses) if statuses is not None else None,
+                "date_format": date_format,
+                "file_format": "csv",
+            }
+        )
+        lid = list_id_of(list_id) or self._client.list_id
+        payload = await self._client.request("POST", "/api/export", json=body, list_id=lid)
+        return ExportJob(self._client, str(payload["id"]), lid)
+
+    def job(self, export_id: int | str, *, list_id: int | str | None = None) -> ExportJob:
+        return ExportJob(self._client, str(export_id), list_id_of(list_id) or self._client.list_id)
+
+    async def get(self, export_id: int | str, *, list_id: int | str | None = None) -> ExportStatus:
+        status = await self.job(export_id, list_id=list_id).status()
+        return status if status is not None else ExportStatus(id=str(export_id))

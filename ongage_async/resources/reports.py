@@ -1,0 +1,161 @@
+"""``client.reports``: ``POST /api/reports/query`` with typed arguments, and ``daily``.
+
+Rows come back as mappings keyed by the select names or aliases.  A report changes
+nothing on the server, so it is sent as idempotent (retried after a 5xx).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+
+from .._errors import InvalidArgumentError
+from ._base import APIResource, drop_none, list_id_of, one_of, page_bounds
+
+__all__ = ["Report", "ReportsResource"]
+
+OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "IN", "NOT IN", "LIKE")
+SOURCES = ("mailing", "list")
+DIRECTIONS = ("ASC", "DESC")
+
+SelectItem = str | tuple[str, str]
+FilterClause = tuple[str, str, Any]
+OrderItem = str | tuple[str, Literal["ASC", "DESC"]]
+
+
+@attrs.frozen
+class Report:
+    """The rows of a report (mappings keyed by select name or alias) and the total."""
+
+    rows: tuple[Mapping[str, Any], ...]
+    total: int | None = None
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _select(select: Sequence[SelectItem]) -> list[Any]:
+    if isinstance(select, str) or not select:
+        raise InvalidArgumentError("select must be a non-empty sequence of names")
+    wire: list[Any] = []
+    for item in select:
+        if isinstance(item, str) and item.strip():
+            wire.append(item)
+        elif (
+            isinstance(item, (tuple, list))
+            and len(item) == 2
+            and all(isinstance(part, str) and part for part in item)
+        ):
+            wire.append([item[0], item[1]])
+        else:
+            raise InvalidArgumentError(
+                f"a select item is a name or (expression, alias): {item!r:.60}"
+            )
+    return wire
+
+
+def _filters(clauses: Sequence[FilterClause] | None) -> list[list[Any]] | None:
+    if clauses is None:
+        return None
+    wire = []
+    for clause in clauses:
+        if not isinstance(clause, (tuple, list)) or len(clause) != 3:
+            raise InvalidArgumentError(f"a filter is (field, operator, value): {clause!r:.60}")
+        field, operator, value = clause
+        one_of(operator, OPERATORS, name="filter operator")
+        wire.append([field, operator, value])
+    return wire
+
+
+def _order(order: Sequence[OrderItem] | None) -> list[list[str]] | None:
+    if order is None:
+        return None
+    wire = []
+    for item in order:
+        field, direction = (item, "ASC") if isinstance(item, str) else item
+        wire.append([field, one_of(direction, DIRECTIONS, name="order direction") or "ASC"])
+    return wire
+
+
+def _list_ids(list_ids: Literal["all"] | Sequence[int | str] | None) -> Any:
+    if list_ids is None or list_ids == "all":
+        return list_ids
+    if isinstance(list_ids, str) or not list_ids:
+        raise InvalidArgumentError('list_ids must be "all" or a non-empty sequence of list ids')
+    return [int(list_id_of(lid) or 0) for lid in list_ids]
+
+
+def _day(value: dt.date) -> int:
+    return int(dt.datetime.combine(value, dt.time(), tzinfo=dt.timezone.utc).timestamp())
+
+
+class ReportsResource(APIResource):
+    """Aggregated statistics, as the Ongage UI computes them."""
+
+    async def query(
+        self,
+        select: Sequence[SelectItem],
+        *,
+        list_ids: Literal["all"] | Sequence[int | str] | None = None,
+        source: Literal["mailing", "list"] | None = None,
+        group: Sequence[str] | None = None,
+        filter: Sequence[FilterClause] | None = None,
+        order: Sequence[OrderItem] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+        calculate_rates: bool | None = None,
+        time_zone: str | None = None,
+    ) -> Report:
+        """``POST /api/reports/query``; ``source`` is Ongage's ``from``."""
+        offset, limit = page_bounds(offset, limit)
+        body = drop_none(
+            {
+                "select": _select(select),
+                "list_ids": _list_ids(list_ids),
+                "from": one_of(source, SOURCES, name="source"),
+                "group": list(group) if group is not None else None,
+                "filter": _filters(filter),
+                "order": _order(order),
+                "offset": offset,
+                "limit": limit,
+                "calculate_rates": calculate_rates,
+                "time_zone": time_zone,
+            }
+        )
+        response = await self._client.request(
+            "POST", "/api/reports/query", json=body, list_scoped=False, idempotent=True, raw=True
+        )
+        rows = response.payload if isinstance(response.payload, list) else []
+        return Report(tuple(dict(r) for r in rows if isinstance(r, Mapping)), response.total)
+
+    async def daily(
+        self,
+        metrics: Sequence[str] = ("sent", "opens", "clicks"),
+        *,
+        list_id: int | str | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+    ) -> Report:
+        """One row per day (``stats_date``) with ``metrics`` for a list (default: the client's,
+        else every list), oldest first: the common dashboard query as one call."""
+        if since is not None and until is not None and since > until:
+            raise InvalidArgumentError("since must not be after until")
+        lid = list_id_of(list_id) or self._client.list_id
+        clauses: list[FilterClause] = []
+        if since is not None:
+            clauses.append(("stats_date", ">=", _day(since)))
+        if until is not None:
+            clauses.append(("stats_date", "<", _day(until + dt.timedelta(days=1))))
+        return await self.query(
+            ["stats_date", *metrics],
+            list_ids=[lid] if lid else "all",
+            group=["stats_date"],
+            filter=clauses or None,
+            order=[("stats_date", "ASC")],
+        )
