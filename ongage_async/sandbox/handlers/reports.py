@@ -127,7 +127,7 @@ def query(ctx: Context) -> Reply:
     rows = [{alias: bucket[name] for name, alias in select} for bucket in buckets.values()]
     for spec in reversed(data.get("order") or []):
         field, direction = (spec, "ASC") if isinstance(spec, str) else tuple(spec)
-        if not rows or field not in rows[0]:
+        if field not in {alias for _, alias in select}:
             raise ApiError(412, f"Cannot order by {field!r}: it is not selected")
         rows.sort(key=lambda r: r[field], reverse=str(direction).upper() == "DESC")
     total = len(rows)
