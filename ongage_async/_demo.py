@@ -36,28 +36,19 @@ async def _tour(client: OngageClient, sandbox: Sandbox, calls: int) -> None:
     view = client.with_options(list_id=newsletter.id)
     rows = [
         {"email": f"reader{n}@example.com", "fields": {"first_name": f"R{n}"}} for n in range(4)
-    ] + [{"email": "not-an-email"}]
-    result = await view.request("POST", "/api/v2/contacts", json=rows)
+    ]
+    written = await view.contacts.create(rows)
+    again = await view.contacts.create([rows[0], {"email": "reader9@example.com"}])
     print(
-        f"2. wrote {result['rows']} contacts: {result['created']} created, "
-        f"{result['failed']} failed {result['failed_emails']}"
+        f"2. wrote contacts: {len(written.created)} created; a second write reports "
+        f"per e-mail: created={list(again.created)} failed={dict(again.failed)}"
     )
 
-    sent = await view.request(
-        "POST",
-        "/api/transactional/send",
-        json={"message_id": 1, "recipients": ["reader0@example.com"]},
-    )
-    print(f"3. sent a transactional e-mail: success={sent['success']} (never retried blindly)")
+    sent = await view.transactional.send(message_id=1, recipients=["reader0@example.com"])
+    print(f"3. sent a transactional e-mail: success={sent.success} (never retried blindly)")
 
-    report = await client.request(
-        "POST",
-        "/api/reports/query",
-        list_scoped=False,
-        idempotent=True,
-        json={"list_ids": "all", "select": ["list_id", "sent"], "group": ["list_id"]},
-    )
-    print(f"4. report of e-mails sent per list: {report}")
+    report = await client.reports.query(["list_id", "sent"], list_ids="all", group=["list_id"])
+    print(f"4. report of e-mails sent per list: {list(report)}")
 
     burst = max(0, calls - client.governor.stats().calls_started)
     print(f"5. {burst} concurrent lists.get calls through the governor ...", flush=True)

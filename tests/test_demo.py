@@ -21,7 +21,7 @@ def test_demo_runs_against_the_embedded_sandbox() -> None:
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    assert "1 failed {'not-an-email'" in done.stdout
+    assert "failed={'reader0@example.com': 'Email already exists'}" in done.stdout
     assert "server saw: 0 x 429" in done.stdout
     assert "at most 30 calls in any 0.2 s window" in done.stdout
 
