@@ -19,14 +19,24 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def sandbox() -> Sandbox:
-    return Sandbox(SandboxConfig(rate_limit=1000, rate_period=1.0))
+#: The list that modules marked ``main_list`` work in (the client's default list).
+MAIN_LIST = 500
+
+
+def _uses_main_list(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("main_list") is not None
 
 
 @pytest.fixture
-async def client(sandbox: Sandbox) -> AsyncIterator[OngageClient]:
-    async with sandbox.client(retry=FAST_RETRY) as client:
+def sandbox(request: pytest.FixtureRequest) -> Sandbox:
+    seed = [{"id": MAIN_LIST, "name": "main"}] if _uses_main_list(request) else []
+    return Sandbox(SandboxConfig(rate_limit=1000, rate_period=1.0, seed_lists=seed))
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox, request: pytest.FixtureRequest) -> AsyncIterator[OngageClient]:
+    list_id = MAIN_LIST if _uses_main_list(request) else None
+    async with sandbox.client(retry=FAST_RETRY, list_id=list_id) as client:
         yield client
 
 

@@ -19,29 +19,25 @@ from ongage_async import (
 )
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
-from .conftest import FAST_RETRY
+from .conftest import MAIN_LIST
 
 CSV = "email,name,state\na@example.com,A,NY\nb@example.com,B,CA\nbad,C,NY\na@example.com,A2,NY\n"
 
 
+pytestmark = pytest.mark.main_list
+
+
 @pytest.fixture
 def sandbox() -> Sandbox:
-    sandbox = Sandbox(
-        SandboxConfig(
-            rate_limit=1000,
-            rate_period=1.0,
-            job_polls_per_step=2,
-            seed_lists=[{"id": 500, "name": "main"}],
-        )
+    config = SandboxConfig(
+        rate_limit=1000,
+        rate_period=1.0,
+        job_polls_per_step=2,
+        seed_lists=[{"id": MAIN_LIST, "name": "main"}],
     )
+    sandbox = Sandbox(config)
     sandbox.files["https://files.example/contacts.csv"] = CSV
     return sandbox
-
-
-@pytest.fixture
-async def client(sandbox: Sandbox):  # type: ignore[no-untyped-def]
-    async with sandbox.client(retry=FAST_RETRY, list_id=500) as client:
-        yield client
 
 
 async def test_import_goes_pending_processing_completed(

@@ -20,22 +20,9 @@ from ongage_async import (
     TransactionalCampaign,
     ValidationError,
 )
-from ongage_async.sandbox import Sandbox, SandboxConfig
+from ongage_async.sandbox import Sandbox
 
-from .conftest import FAST_RETRY
-
-
-@pytest.fixture
-def sandbox() -> Sandbox:
-    return Sandbox(
-        SandboxConfig(rate_limit=1000, rate_period=1.0, seed_lists=[{"id": 500, "name": "main"}])
-    )
-
-
-@pytest.fixture
-async def client(sandbox: Sandbox):  # type: ignore[no-untyped-def]
-    async with sandbox.client(retry=FAST_RETRY, list_id=500) as client:
-        yield client
+pytestmark = pytest.mark.main_list
 
 
 async def test_send_and_send_content(client: OngageClient, sandbox: Sandbox) -> None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "APIResource",
     "CollectionResource",
+    "ListedResource",
     "check_page_size",
     "drop_none",
     "list_id_of",
@@ -95,23 +96,23 @@ def list_id_of(value: int | str | None) -> str | None:
     return None if value is None else normalize_list_id(value)
 
 
-class CollectionResource(APIResource, Generic[T]):
-    """A list-scoped collection with the five usual methods, e.g. ``/api/segments``.
+class ListedResource(APIResource, Generic[T]):
+    """A list-scoped collection that can be listed (``offset``/``limit``) and iterated.
 
-    Subclasses name the path and the model, and add their own verbs.
+    Subclasses name the path and the model of one row.
     """
 
     _path: str = ""
     _model: Callable[[Any], T]
 
+    def _list_context(self, list_id: int | str | None) -> str | None:
+        """The list a new job lives in, so that its polls go to the same list."""
+        return list_id_of(list_id) or self._client.list_id
+
     def _item(self, item_id: int | str) -> str:
         if isinstance(item_id, bool) or not str(item_id).isdigit():
             raise InvalidArgumentError(f"id must be a positive integer, not {item_id!r:.40}")
         return f"{self._path}/{item_id}"
-
-    async def get(self, item_id: int | str, *, list_id: int | str | None = None) -> T:
-        payload = await self._client.request("GET", self._item(item_id), list_id=list_id)
-        return type(self)._model(payload)
 
     async def list(
         self,
@@ -137,6 +138,14 @@ class CollectionResource(APIResource, Generic[T]):
             return await self.list(offset=offset, limit=limit, list_id=list_id, **filters)
 
         return offset_pages(fetch, page_size)
+
+
+class CollectionResource(ListedResource[T]):
+    """A list-scoped collection with the five usual methods, e.g. ``/api/segments``."""
+
+    async def get(self, item_id: int | str, *, list_id: int | str | None = None) -> T:
+        payload = await self._client.request("GET", self._item(item_id), list_id=list_id)
+        return type(self)._model(payload)
 
     async def create(self, *, list_id: int | str | None = None, **values: Any) -> T:
         """Create one (not retried after an ambiguous failure: it would duplicate)."""

@@ -6,15 +6,15 @@ then ``await job.wait()`` and ``async for row in job.results()``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from .._errors import InvalidArgumentError
 from .._jobs import SearchJob
-from ..models import Page, SearchStatus
-from ._base import APIResource, drop_none, list_id_of, offset_pages, one_of, page_bounds, page_of
+from ..models import SearchStatus
+from ._base import ListedResource, drop_none, one_of
 
 __all__ = ["ContactSearchResource", "Criterion"]
 
@@ -61,10 +61,11 @@ def _criteria(criteria: Sequence[Criterion | Mapping[str, Any]]) -> list[dict[st
     return wire
 
 
-class ContactSearchResource(APIResource):
+class ContactSearchResource(ListedResource[SearchStatus]):
     """Create, follow, list and delete contact searches."""
 
     _path = "/api/contact_search"
+    _model = SearchStatus.from_payload
 
     def _filters(self, **extra: Any) -> dict[str, Any]:
         return drop_none(extra)
@@ -88,7 +89,7 @@ class ContactSearchResource(APIResource):
                 **self._filters(user_type=user_type, **filters),
             },
         }
-        lid = list_id_of(list_id) or self._client.list_id
+        lid = self._list_context(list_id)
         # Starting a search twice only costs a second search: safe to retry.
         payload = await self._client.request(
             "POST", self._path, json=body, list_id=lid, idempotent=True
@@ -96,39 +97,12 @@ class ContactSearchResource(APIResource):
         return SearchJob(self._client, str(payload["id"]), lid, self._path)
 
     def job(self, search_id: int | str, *, list_id: int | str | None = None) -> SearchJob:
-        lid = list_id_of(list_id) or self._client.list_id
+        lid = self._list_context(list_id)
         return SearchJob(self._client, str(search_id), lid, self._path)
 
     async def get(self, search_id: int | str, *, list_id: int | str | None = None) -> SearchStatus:
         status = await self.job(search_id, list_id=list_id).status()
         return status if status is not None else SearchStatus(id=str(search_id))
 
-    async def list(
-        self,
-        *,
-        offset: int | None = None,
-        limit: int | None = None,
-        list_id: int | str | None = None,
-    ) -> Page[SearchStatus]:
-        offset, limit = page_bounds(offset, limit)
-        response = await self._client.request(
-            "GET",
-            self._path,
-            params=drop_none({"offset": offset, "limit": limit}),
-            list_id=list_id,
-            raw=True,
-        )
-        return page_of(response, SearchStatus.from_payload, offset or 0)
-
-    def iter(
-        self, *, page_size: int = 100, list_id: int | str | None = None
-    ) -> AsyncIterator[SearchStatus]:
-        async def fetch(offset: int, limit: int) -> Page[SearchStatus]:
-            return await self.list(offset=offset, limit=limit, list_id=list_id)
-
-        return offset_pages(fetch, page_size)
-
     async def delete(self, search_id: int | str, *, list_id: int | str | None = None) -> None:
-        if not str(search_id).isdigit():
-            raise InvalidArgumentError("search_id must be numeric")
-        await self._client.request("DELETE", f"{self._path}/{search_id}", list_id=list_id)
+        await self._client.request("DELETE", self._item(search_id), list_id=list_id)

@@ -8,15 +8,18 @@ from .._errors import InvalidArgumentError
 from .._jobs import ExportJob
 from .._validation import require_text
 from ..models import ExportStatus
-from ._base import APIResource, drop_none, list_id_of
+from ._base import ListedResource, drop_none
 
 __all__ = ["ExportsResource"]
 
 _STATUSES = ("active", "unsubscribed", "bounced", "complaint", "soft_bounce", "removed")
 
 
-class ExportsResource(APIResource):
+class ExportsResource(ListedResource[ExportStatus]):
     """``job = await client.exports.create(name=...)``, then ``await job.download(path)``."""
+
+    _path = "/api/export"
+    _model = ExportStatus.from_payload
 
     async def create(
         self,
@@ -45,12 +48,12 @@ class ExportsResource(APIResource):
                 "file_format": "csv",
             }
         )
-        lid = list_id_of(list_id) or self._client.list_id
+        lid = self._list_context(list_id)
         payload = await self._client.request("POST", "/api/export", json=body, list_id=lid)
         return ExportJob(self._client, str(payload["id"]), lid)
 
     def job(self, export_id: int | str, *, list_id: int | str | None = None) -> ExportJob:
-        return ExportJob(self._client, str(export_id), list_id_of(list_id) or self._client.list_id)
+        return ExportJob(self._client, str(export_id), self._list_context(list_id))
 
     async def get(self, export_id: int | str, *, list_id: int | str | None = None) -> ExportStatus:
         status = await self.job(export_id, list_id=list_id).status()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 
 from .._jobs import ImportJob
 from .._validation import require_text
-from ..models import Import, Page
-from ._base import APIResource, drop_none, list_id_of, offset_pages, one_of, page_bounds, page_of
+from ..models import Import
+from ._base import ListedResource, drop_none, one_of
 
 __all__ = ["ImportsResource"]
 
@@ -15,8 +15,11 @@ _DELIMITERS = (",", "|", "tab", ";")
 _ACTIONS = ("add", "remove", "unsubscribe", "resubscribe", "bounce", "complaint")
 
 
-class ImportsResource(APIResource):
+class ImportsResource(ListedResource[Import]):
     """Start an import and follow it: ``job = await client.imports.create(...)``."""
+
+    _path = "/api/import"
+    _model = Import.from_payload
 
     async def create(
         self,
@@ -51,40 +54,15 @@ class ImportsResource(APIResource):
                 "fields": dict(fields) if fields is not None else None,
             }
         )
-        lid = list_id_of(list_id) or self._client.list_id
+        lid = self._list_context(list_id)
         payload = await self._client.request("POST", "/api/import", json=body, list_id=lid)
         return ImportJob(self._client, str(payload["id"]), lid)
 
     def job(self, import_id: int | str, *, list_id: int | str | None = None) -> ImportJob:
         """A handle on an import started earlier."""
-        return ImportJob(self._client, str(import_id), list_id_of(list_id) or self._client.list_id)
+        return ImportJob(self._client, str(import_id), self._list_context(list_id))
 
     async def get(self, import_id: int | str, *, list_id: int | str | None = None) -> Import:
         """``GET /api/import/<id>``: its status and counts."""
         status = await self.job(import_id, list_id=list_id).status()
         return status if status is not None else Import(id=str(import_id))
-
-    async def list(
-        self,
-        *,
-        offset: int | None = None,
-        limit: int | None = None,
-        list_id: int | str | None = None,
-    ) -> Page[Import]:
-        offset, limit = page_bounds(offset, limit)
-        response = await self._client.request(
-            "GET",
-            "/api/import",
-            params=drop_none({"offset": offset, "limit": limit}),
-            list_id=list_id,
-            raw=True,
-        )
-        return page_of(response, Import.from_payload, offset or 0)
-
-    def iter(
-        self, *, page_size: int = 100, list_id: int | str | None = None
-    ) -> AsyncIterator[Import]:
-        async def fetch(offset: int, limit: int) -> Page[Import]:
-            return await self.list(offset=offset, limit=limit, list_id=list_id)
-
-        return offset_pages(fetch, page_size)
