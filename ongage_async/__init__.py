@@ -4,6 +4,7 @@ The public API is listed here, once; everything else lives in private modules.
 """
 
 from ._budget import BudgetSnapshot, RateBudget, SlidingWindowBudget
+from ._bulk import BulkOperation, BulkProgress, BulkResult
 from ._call import NOT_GIVEN, ByteSink, Call, Handler, Middleware
 from ._client import DEFAULT_BASE_URL, OngageClient
 from ._concurrency import ConcurrencyCap, LocalConcurrencyCap
@@ -57,6 +58,9 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BudgetSnapshot",
+    "BulkOperation",
+    "BulkProgress",
+    "BulkResult",
     "ByteSink",
     "Call",
     "ClientClosedError",

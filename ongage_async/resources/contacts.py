@@ -8,13 +8,14 @@ updates, a contact id), and ``POST /api/v2/contacts`` takes its list only in the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from .._bulk import BulkOperation, BulkProgress, BulkResult, status_outcome, write_outcome
 from .._errors import InvalidArgumentError
 from ..models import Contact, ContactWriteResult, StatusChangeResult
-from ._base import APIResource, drop_none, one_of
+from ._base import APIResource, drop_none, list_id_of, one_of
 
 __all__ = ["CHANGE_TO", "ContactsResource", "is_valid_email"]
 
@@ -167,3 +168,135 @@ class ContactsResource(APIResource):
             idempotent=True,
         )
         return int(payload.get("deleted", 0)) if isinstance(payload, Mapping) else 0
+
+    # -- bulk ------------------------------------------------------------------------
+
+    def bulk_upsert(
+        self,
+        contacts: Iterable[Any] | AsyncIterable[Any],
+        *,
+        overwrite: bool = True,
+        list_id: int | str | None = None,
+        **options: Any,
+    ) -> BulkOperation:
+        """A bulk ``POST /api/v2/contacts`` run, not started yet: ``await op.run()``.
+
+        Use this form to read ``op.result()`` even after cancelling the run;
+        :meth:`upsert_many` is the one-call shortcut.
+        """
+        lid = list_id_of(list_id)
+
+        def prepare(raw: Any) -> tuple[dict[str, Any] | None, str]:
+            try:
+                row = contact_row(raw)
+            except InvalidArgumentError as exc:
+                return None, str(exc)
+            return ({**row, "overwrite": True} if overwrite else row), ""
+
+        async def send(rows: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+            # An upsert that overwrites ends in the same state if repeated: safe to retry.
+            payload = await self._client.request(
+                "POST", "/api/v2/contacts", json=rows, list_id=lid, idempotent=overwrite
+            )
+            return write_outcome(ContactWriteResult.from_payload(payload))
+
+        return BulkOperation(self._client, contacts, send, prepare, **options)
+
+    async def upsert_many(
+        self,
+        contacts: Iterable[Any] | AsyncIterable[Any],
+        *,
+        list_id: int | str | None = None,
+        overwrite: bool = True,
+        chunk_size: int = 100,
+        on_progress: Callable[[BulkProgress], Any] | None = None,
+        **options: Any,
+    ) -> BulkResult:
+        """Create or update any number of contacts, ``chunk_size`` per call, at full budget.
+
+        Options: ``max_chunk_bytes`` (256 KiB), ``fail_fast`` (False), ``total`` (for
+        progress when the input has no ``len``), ``dedupe_window`` (100,000 e-mails).
+        """
+        operation = self.bulk_upsert(
+            contacts,
+            overwrite=overwrite,
+            list_id=list_id,
+            chunk_size=chunk_size,
+            on_progress=on_progress,
+            **options,
+        )
+        return await operation.run()
+
+    async def update_many(
+        self,
+        contacts: Iterable[Any] | AsyncIterable[Any],
+        *,
+        list_id: int | str | None = None,
+        chunk_size: int = 100,
+        on_progress: Callable[[BulkProgress], Any] | None = None,
+        **options: Any,
+    ) -> BulkResult:
+        """``PUT /api/v2/contacts`` for any number of existing contacts, matched by e-mail."""
+        lid = list_id_of(list_id)
+
+        def prepare(raw: Any) -> tuple[dict[str, Any] | None, str]:
+            try:
+                return contact_row(raw), ""
+            except InvalidArgumentError as exc:
+                return None, str(exc)
+
+        async def send(rows: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+            payload = await self._client.request("PUT", "/api/v2/contacts", json=rows, list_id=lid)
+            return write_outcome(ContactWriteResult.from_payload(payload))
+
+        operation = BulkOperation(
+            self._client,
+            contacts,
+            send,
+            prepare,
+            chunk_size=chunk_size,
+            on_progress=on_progress,
+            **options,
+        )
+        return await operation.run()
+
+    async def change_status_many(
+        self,
+        emails: Iterable[str] | AsyncIterable[str],
+        change_to: str,
+        *,
+        list_id: int | str | None = None,
+        chunk_size: int = 100,
+        on_progress: Callable[[BulkProgress], Any] | None = None,
+        **options: Any,
+    ) -> BulkResult:
+        """Change the status of any number of contacts; changed ones count as ``updated``."""
+        one_of(change_to, CHANGE_TO, name="change_to")
+        lid = list_id_of(list_id)
+
+        def prepare(raw: Any) -> tuple[dict[str, Any] | None, str]:
+            if not is_valid_email(raw):
+                return None, f"not a valid e-mail address: {raw!r:.60}"
+            return {"email": raw}, ""
+
+        async def send(rows: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+            emails = [row["email"] for row in rows]
+            payload = await self._client.request(
+                "POST",
+                "/api/v2/contacts/change_status",
+                list_id=lid,
+                idempotent=True,
+                json={"emails": emails, "change_to": change_to},
+            )
+            return status_outcome(emails, StatusChangeResult.from_payload(payload))
+
+        operation = BulkOperation(
+            self._client,
+            emails,
+            send,
+            prepare,
+            chunk_size=chunk_size,
+            on_progress=on_progress,
+            **options,
+        )
+        return await operation.run()

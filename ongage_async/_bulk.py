@@ -1,0 +1,355 @@
+"""The bulk contact engine: any number of contacts through the budget, each accounted for.
+
+How it works, and why:
+
+* Input is read lazily, one chunk ahead of the workers, so memory does not grow with
+  the input: at most ``workers + 1`` chunks exist at once.
+* One worker per in-flight slot of the governor sends chunks; the governor decides
+  when each may start, so all slots stay busy while there is work and no call draws
+  a 429.
+* Each chunk's outcome is applied to the tally at once, in one synchronous step, so a
+  snapshot (progress, or the result after a cancellation) is always consistent.
+* Every row read ends in exactly one of ``created``, ``updated``, ``failed`` or
+  ``skipped``: ``created + updated + failed + skipped == total`` holds after any fault
+  and after a cancellation (rows whose fate is unknown are failed with that reason, so
+  a failures file can be fed back in).
+* Duplicates: the first row for an e-mail wins; a later row with the same e-mail is
+  skipped while that e-mail is among the last ``dedupe_window`` distinct e-mails (a
+  bounded memory, so it also keeps two rows for one e-mail from ever being in flight
+  together).
+* A chunk that the server finds too large (400/413 saying so) is split in halves and
+  retried, down to single contacts, instead of failing its contacts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import OrderedDict
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import attrs
+
+from ._errors import APIConnectionError, APIError, OngageError
+from .models import ContactWriteResult, StatusChangeResult
+
+if TYPE_CHECKING:
+    from ._client import OngageClient
+
+__all__ = ["BulkOperation", "BulkProgress", "BulkResult"]
+
+Row = dict[str, Any]
+ProgressCallback = Callable[["BulkProgress"], Any]
+_TOO_LARGE = ("too large", "too many", "entity too large", "payload")
+
+
+@attrs.frozen
+class BulkProgress:
+    """A snapshot after each chunk: for progress bars and logs."""
+
+    done: int
+    total: int | None
+    created: int
+    updated: int
+    failed: int
+    skipped: int
+    calls: int
+    rate_limited: int
+    in_flight: int
+    elapsed: float
+
+    @property
+    def rate(self) -> float:
+        """Contacts per second so far."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+@attrs.frozen
+class BulkResult:
+    """Where every input row went.  ``created + updated + failed + skipped == total``."""
+
+    created: Mapping[str, str]
+    updated: Mapping[str, str]
+    failed: Mapping[str, str]
+    skipped: Mapping[str, str]
+    total: int
+    calls: int
+    elapsed: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def __attrs_post_init__(self) -> None:
+        accounted = len(self.created) + len(self.updated) + len(self.failed) + len(self.skipped)
+        if accounted != self.total:  # pragma: no cover - the engine's own invariant
+            raise AssertionError(f"bulk accounting broke: {accounted} != {self.total}")
+
+
+@attrs.define
+class _Tally:
+    """The mutable account of a run; every change happens synchronously (no await)."""
+
+    created: dict[str, str] = attrs.field(factory=dict)
+    updated: dict[str, str] = attrs.field(factory=dict)
+    failed: dict[str, str] = attrs.field(factory=dict)
+    skipped: dict[str, str] = attrs.field(factory=dict)
+    pending: dict[str, int] = attrs.field(factory=dict)  # key -> row number, fate unknown
+    rows_read: int = 0
+
+    def done(self) -> int:
+        return len(self.created) + len(self.updated) + len(self.failed) + len(self.skipped)
+
+    def record(self, kind: str, key: str, row_number: int, detail: str) -> None:
+        """File one row's outcome under a label no other row has (one row, one entry)."""
+        target: dict[str, str] = getattr(self, kind)
+        taken = (self.created, self.updated, self.failed, self.skipped)
+        label = f"{key} (row {row_number})" if any(key in d for d in taken) else key
+        target[label] = detail
+
+    def settle_pending(self, reason: str) -> None:
+        for key, row_number in list(self.pending.items()):
+            self.record("failed", key, row_number, reason)
+        self.pending.clear()
+
+
+def _key(row: Mapping[str, Any]) -> str:
+    return str(row.get("email") or row.get("id") or "")
+
+
+class BulkOperation:
+    """One bulk run.  ``await op.run()`` returns the result; ``op.result()`` is a consistent
+    snapshot at any time, including after the run was cancelled."""
+
+    def __init__(
+        self,
+        client: OngageClient,
+        rows: Iterable[Any] | AsyncIterable[Any],
+        send: Callable[[list[Row]], Awaitable[Mapping[str, tuple[str, str]]]],
+        prepare: Callable[[Any], tuple[Row | None, str]],
+        *,
+        chunk_size: int = 100,
+        max_chunk_bytes: int = 256 * 1024,
+        fail_fast: bool = False,
+        on_progress: ProgressCallback | None = None,
+        total: int | None = None,
+        dedupe_window: int = 100_000,
+    ) -> None:
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ValueError("chunk_size must be a positive int")
+        if max_chunk_bytes < 1 or dedupe_window < 1:
+            raise ValueError("max_chunk_bytes and dedupe_window must be positive")
+        self._client = client
+        self._rows = rows
+        self._send = send
+        self._prepare = prepare
+        self._chunk_size = chunk_size
+        self._max_bytes = max_chunk_bytes
+        self._fail_fast = fail_fast
+        self._on_progress = on_progress
+        self._total = total if total is not None else _length(rows)
+        self._window: OrderedDict[str, None] = OrderedDict()
+        self._window_size = dedupe_window
+        self._tally = _Tally()
+        self._started = 0.0
+        self._calls_before = 0
+        self._stopped: str | None = None
+
+    # -- results ---------------------------------------------------------------------
+
+    def result(self) -> BulkResult:
+        """What is known now.  Rows still pending count as failed with why they are unknown."""
+        tally = attrs.evolve(
+            self._tally, failed=dict(self._tally.failed), pending=dict(self._tally.pending)
+        )
+        tally.settle_pending(self._stopped or "not confirmed: the run was interrupted")
+        return BulkResult(
+            created=dict(tally.created),
+            updated=dict(tally.updated),
+            failed=tally.failed,
+            skipped=dict(tally.skipped),
+            total=tally.rows_read,
+            calls=self._calls(),
+            elapsed=self._elapsed(),
+        )
+
+    def progress(self) -> BulkProgress:
+        tally = self._tally
+        stats = self._client.governor.stats()
+        return BulkProgress(
+            done=tally.done(),
+            total=self._total,
+            created=len(tally.created),
+            updated=len(tally.updated),
+            failed=len(tally.failed),
+            skipped=len(tally.skipped),
+            calls=stats.calls_started - self._calls_before,
+            rate_limited=stats.rate_limited,
+            in_flight=stats.in_flight,
+            elapsed=self._elapsed(),
+        )
+
+    def _calls(self) -> int:
+        """API calls made through the governor since the run started, retries included."""
+        if not self._started:
+            return 0
+        return self._client.governor.stats().calls_started - self._calls_before
+
+    def _elapsed(self) -> float:
+        return anyio.current_time() - self._started if self._started else 0.0
+
+    # -- the run ---------------------------------------------------------------------
+
+    async def run(self) -> BulkResult:
+        self._started = anyio.current_time()
+        self._calls_before = self._client.governor.stats().calls_started
+        workers = self._client.governor.cap.max_concurrency
+        send_chunks, receive_chunks = anyio.create_memory_object_stream[list[Row]](0)
+        try:
+            async with anyio.create_task_group() as tg:
+                for _ in range(workers):
+                    tg.start_soon(self._worker, receive_chunks.clone(), tg.cancel_scope)
+                receive_chunks.close()
+                async with send_chunks:
+                    async for chunk in self._chunks():
+                        await send_chunks.send(chunk)
+        except BaseException:
+            self._stopped = self._stopped or "not confirmed: the run was cancelled"
+            raise
+        if self._stopped:  # fail_fast: what was read but never confirmed
+            self._tally.settle_pending(self._stopped)
+        return self.result()
+
+    async def _worker(
+        self, chunks: anyio.abc.ObjectReceiveStream[list[Row]], scope: anyio.CancelScope
+    ) -> None:
+        async with chunks:
+            async for chunk in chunks:
+                await self._deliver(chunk, scope)
+
+    async def _deliver(self, chunk: list[Row], scope: anyio.CancelScope) -> None:
+        try:
+            outcome = await self._send(chunk)
+        except APIError as exc:
+            if len(chunk) > 1 and _too_large(exc):
+                half = len(chunk) // 2
+                await self._deliver(chunk[:half], scope)
+                await self._deliver(chunk[half:], scope)
+                return
+            self._fail_chunk(chunk, f"{type(exc).__name__}: {exc.message}", scope)
+            return
+        except (APIConnectionError, OngageError) as exc:
+            self._fail_chunk(chunk, f"{type(exc).__name__}: {exc}", scope)
+            return
+        self._apply(chunk, outcome)
+
+    def _apply(self, chunk: list[Row], outcome: Mapping[str, tuple[str, str]]) -> None:
+        tally = self._tally
+        for row in chunk:
+            key = _key(row)
+            row_number = tally.pending.pop(key, tally.rows_read)
+            kind, detail = outcome.get(key, ("failed", "the answer did not mention this contact"))
+            tally.record(kind, key, row_number, detail)
+        self._report()
+
+    def _fail_chunk(self, chunk: list[Row], reason: str, scope: anyio.CancelScope) -> None:
+        self._apply(chunk, {_key(row): ("failed", reason) for row in chunk})
+        if self._fail_fast and self._stopped is None:
+            self._stopped = f"not confirmed: the run stopped after an earlier failure ({reason})"
+            scope.cancel()
+
+    def _report(self) -> None:
+        if self._on_progress is not None:
+            self._on_progress(self.progress())
+
+    async def _chunks(self) -> AsyncIterator[list[Row]]:
+        chunk: list[Row] = []
+        size = 2  # the JSON array's brackets
+        async for raw in _aiter(self._rows):
+            row = self._admit(raw)
+            if row is None:
+                continue
+            row_bytes = len(json.dumps(row, default=str)) + 1
+            if chunk and (len(chunk) >= self._chunk_size or size + row_bytes > self._max_bytes):
+                yield chunk
+                chunk, size = [], 2
+            chunk.append(row)
+            size += row_bytes
+        if chunk:
+            yield chunk
+
+    def _admit(self, raw: Any) -> Row | None:
+        """Count one input row; return it ready to send, or record why it is skipped."""
+        tally = self._tally
+        tally.rows_read += 1
+        row, reason = self._prepare(raw)
+        key = _key(row) if row is not None else ""
+        if row is None or not key:
+            tally.record("skipped", key or _label(raw), tally.rows_read, reason or "invalid row")
+            self._report()
+            return None
+        if key in self._window or key in tally.pending:
+            tally.record("skipped", key, tally.rows_read, "duplicate: an earlier row wins")
+            self._report()
+            return None
+        self._window[key] = None
+        if len(self._window) > self._window_size:
+            self._window.popitem(last=False)
+        tally.pending[key] = tally.rows_read
+        return row
+
+
+def _label(raw: Any) -> str:
+    email = raw.get("email") if isinstance(raw, Mapping) else raw
+    return email if isinstance(email, str) and email else "<no email>"
+
+
+def _too_large(exc: APIError) -> bool:
+    return exc.status == 413 or (
+        exc.status == 400 and any(w in exc.message.lower() for w in _TOO_LARGE)
+    )
+
+
+def _length(rows: Any) -> int | None:
+    try:
+        return len(rows)
+    except TypeError:
+        return None
+
+
+async def _aiter(rows: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:
+    if isinstance(rows, AsyncIterable):
+        async for row in rows:
+            yield row
+        return
+    for number, row in enumerate(rows):
+        yield row
+        if number % 1000 == 999:  # a long synchronous input must not starve the workers
+            await anyio.lowlevel.checkpoint()
+
+
+def write_outcome(result: ContactWriteResult) -> dict[str, tuple[str, str]]:
+    """A contact write's answer as ``email -> (kind, detail)`` for the tally."""
+    outcome: dict[str, tuple[str, str]] = {}
+    for email, contact_id in {**result.created, **result.revived}.items():
+        outcome[email] = ("created", contact_id)
+    for email, contact_id in result.updated.items():
+        outcome[email] = ("updated", contact_id)
+    for email, reason in result.failed.items():
+        outcome[email] = ("failed", reason or "failed")
+    return outcome
+
+
+def status_outcome(emails: list[str], result: StatusChangeResult) -> dict[str, tuple[str, str]]:
+    """A status change's answer: every e-mail not in ``failed`` was updated."""
+    return {
+        email: ("failed", result.failed[email]) if email in result.failed else ("updated", "")
+        for email in emails
+    }
+
+
+def ideal_seconds(calls: int, rate_limit: int, rate_period: float) -> float:
+    """The least time ``calls`` calls can take under the budget (the first window is free)."""
+    return (math.ceil(calls / rate_limit) - 1) * rate_period if calls else 0.0
