@@ -286,12 +286,14 @@ class BulkOperation:
         tally.rows_read += 1
         row, reason = self._prepare(raw)
         key = _key(row) if row is not None else ""
+        # Skipped rows are labelled with their row number: there is no e-mail to trust.
         if row is None or not key:
-            tally.record("skipped", key or _label(raw), tally.rows_read, reason or "invalid row")
+            label = f"{key or _label(raw)} (row {tally.rows_read})"
+            tally.skipped[label] = reason or "invalid row"
             self._report()
             return None
         if key in self._window or key in tally.pending:
-            tally.record("skipped", key, tally.rows_read, "duplicate: an earlier row wins")
+            tally.skipped[f"{key} (row {tally.rows_read})"] = "duplicate: an earlier row wins"
             self._report()
             return None
         self._window[key] = None
@@ -303,7 +305,7 @@ class BulkOperation:
 
 def _label(raw: Any) -> str:
     email = raw.get("email") if isinstance(raw, Mapping) else raw
-    return email if isinstance(email, str) and email else "<no email>"
+    return email[:100] if isinstance(email, str) and email else "<no email>"
 
 
 def _too_large(exc: APIError) -> bool:

@@ -40,8 +40,8 @@ async def test_upsert_many_uses_the_fewest_calls_and_no_429() -> None:
     assert result.total == len(rows) == accounted(result)
     assert len(result.created) == 1234 and result.ok
     assert result.skipped == {
-        "broken": "a contact's email is not a valid e-mail address: 'broken'",
-        "<no email>": "a contact's email is not a valid e-mail address: None",
+        "broken (row 1235)": "a contact's email is not a valid e-mail address: 'broken'",
+        "<no email> (row 1236)": "a contact's email is not a valid e-mail address: None",
         "p7@example.com (row 1237)": "duplicate: an earlier row wins",
     }
     assert result.calls == math.ceil(1234 / 100)
@@ -160,7 +160,7 @@ async def test_update_many_and_change_status_many() -> None:
             await client.contacts.change_status_many(["p1@example.com"], "vanish")
     assert len(updated.updated) == 150 and len(updated.failed) == 10
     assert len(changed.updated) == 150 and len(changed.failed) == 5
-    assert changed.skipped == {"nope": "not a valid e-mail address: 'nope'"}
+    assert changed.skipped == {"nope (row 156)": "not a valid e-mail address: 'nope'"}
     assert sandbox.store.find_contact(500, "p3@example.com").status == "unsubscribed"
 
 

@@ -1,0 +1,95 @@
+"""What every command shares: the connection options, running async code, exit codes.
+
+Exit codes: 0 every row succeeded; 1 some rows failed or were skipped; 2 usage or
+configuration error; 3 authentication or permission error; 4 any other API or network
+error.  Credentials come from flags or ``ONGAGE_*`` variables and are never printed.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import anyio
+import typer
+
+from .._client import DEFAULT_BASE_URL, OngageClient
+from .._errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    ConfigurationError,
+    InvalidArgumentError,
+    PermissionDeniedError,
+)
+
+__all__ = ["EXIT_API", "EXIT_AUTH", "EXIT_PARTIAL", "EXIT_USAGE", "Connection", "run"]
+
+EXIT_PARTIAL, EXIT_USAGE, EXIT_AUTH, EXIT_API = 1, 2, 3, 4
+T = TypeVar("T")
+
+Username = Annotated[
+    str | None, typer.Option(envvar="ONGAGE_USERNAME", show_envvar=True, help="Ongage user name.")
+]
+Password = Annotated[
+    str | None,
+    typer.Option(
+        envvar="ONGAGE_PASSWORD", show_envvar=True, show_default=False, help="Ongage password."
+    ),
+]
+AccountCode = Annotated[
+    str | None,
+    typer.Option(envvar="ONGAGE_ACCOUNT_CODE", show_envvar=True, help="Ongage account code."),
+]
+BaseUrl = Annotated[str, typer.Option(envvar="ONGAGE_BASE_URL", help="API base URL.")]
+ListId = Annotated[
+    int | None,
+    typer.Option(
+        "--list-id", envvar="ONGAGE_LIST_ID", help="The list to act on (default: the account's)."
+    ),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
+
+
+class Connection:
+    """The options that say where and as whom to connect."""
+
+    def __init__(
+        self,
+        username: str | None,
+        password: str | None,
+        account_code: str | None,
+        base_url: str,
+        list_id: int | None,
+    ) -> None:
+        self._settings: dict[str, Any] = {
+            "username": username,
+            "password": password,
+            "account_code": account_code,
+            "base_url": base_url or DEFAULT_BASE_URL,
+            "list_id": list_id,
+        }
+
+    def client(self, **options: Any) -> OngageClient:
+        return OngageClient(**self._settings, **options)
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def run(function: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """Run a coroutine, turning the SDK's errors into a message and an exit code."""
+    try:
+        return anyio.run(functools.partial(function, *args))
+    except (ConfigurationError, InvalidArgumentError) as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    except (AuthenticationError, PermissionDeniedError) as exc:
+        raise fail(str(exc), EXIT_AUTH) from None
+    except (APIError, APIConnectionError) as exc:
+        raise fail(str(exc), EXIT_API) from None
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        sys.exit(130)
