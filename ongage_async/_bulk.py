@@ -32,7 +32,13 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
-from ._errors import APIConnectionError, APIError, OngageError
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    OngageError,
+    PermissionDeniedError,
+)
 from .models import ContactWriteResult, StatusChangeResult
 
 if TYPE_CHECKING:
@@ -156,6 +162,7 @@ class BulkOperation:
         self._started = 0.0
         self._calls_before = 0
         self._stopped: str | None = None
+        self._fatal: Exception | None = None
 
     # -- results ---------------------------------------------------------------------
 
@@ -213,13 +220,19 @@ class BulkOperation:
                     tg.start_soon(self._worker, receive_chunks.clone(), tg.cancel_scope)
                 receive_chunks.close()
                 async with send_chunks:
-                    async for chunk in self._chunks():
-                        await send_chunks.send(chunk)
+                    try:
+                        async for chunk in self._chunks():
+                            await send_chunks.send(chunk)
+                    except Exception as exc:  # the input itself failed: finish what was read
+                        self._fatal = self._fatal or exc
+                        self._stopped = f"not confirmed: reading the input failed ({exc})"
         except BaseException:
             self._stopped = self._stopped or "not confirmed: the run was cancelled"
             raise
         if self._stopped:  # fail_fast: what was read but never confirmed
             self._tally.settle_pending(self._stopped)
+        if self._fatal is not None:
+            raise self._fatal
         return self.result()
 
     async def _worker(
@@ -232,6 +245,13 @@ class BulkOperation:
     async def _deliver(self, chunk: list[Row], scope: anyio.CancelScope) -> None:
         try:
             outcome = await self._send(chunk)
+        except (AuthenticationError, PermissionDeniedError) as exc:
+            # The account, not the rows, is the problem: every chunk would fail the same.
+            # Stop, and raise it (alone, not in an exception group) once the workers are done.
+            self._stopped = "not confirmed: the run stopped on an authentication error"
+            self._fatal = self._fatal or exc
+            scope.cancel()
+            return
         except APIError as exc:
             if len(chunk) > 1 and _too_large(exc):
                 half = len(chunk) // 2

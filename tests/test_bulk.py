@@ -223,3 +223,28 @@ def test_every_row_is_accounted_for_exactly_once_under_random_faults(
     stored = sandbox.store.contacts[sandbox.config.default_list_id]
     assert all(email.split(" ")[0] in stored for email in [*result.created, *result.updated])
     assert sandbox.app.limits.in_flight == 0
+
+
+async def test_a_failing_input_finishes_what_was_read_then_raises_its_error() -> None:
+    sandbox = make_sandbox()
+
+    def source() -> Iterator[dict[str, Any]]:
+        yield from people(230)
+        raise OSError("disk went away")
+
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        operation = client.contacts.bulk_upsert(source())
+        with pytest.raises(OSError, match="disk went away"):
+            await operation.run()
+    result = operation.result()
+    assert result.total == 230 == accounted(result)
+    assert len(result.created) == 230  # every row read was still delivered
+
+
+async def test_an_authentication_error_stops_the_run_and_is_raised_alone() -> None:
+    from ongage_async import AuthenticationError
+
+    sandbox = make_sandbox()
+    async with sandbox.client(retry=RETRY, list_id=500, password="wrong") as client:
+        with pytest.raises(AuthenticationError):
+            await client.contacts.upsert_many(people(500))

@@ -25,7 +25,16 @@ from .._errors import (
     PermissionDeniedError,
 )
 
-__all__ = ["EXIT_API", "EXIT_AUTH", "EXIT_PARTIAL", "EXIT_USAGE", "Connection", "run"]
+__all__ = [
+    "EXIT_API",
+    "EXIT_AUTH",
+    "EXIT_PARTIAL",
+    "EXIT_USAGE",
+    "Connection",
+    "RateLimit",
+    "RatePeriod",
+    "run",
+]
 
 EXIT_PARTIAL, EXIT_USAGE, EXIT_AUTH, EXIT_API = 1, 2, 3, 4
 T = TypeVar("T")
@@ -51,6 +60,12 @@ ListId = Annotated[
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
+RateLimit = Annotated[
+    int, typer.Option(envvar="ONGAGE_RATE_LIMIT", min=1, help="The account's calls per window.")
+]
+RatePeriod = Annotated[
+    float, typer.Option(envvar="ONGAGE_RATE_PERIOD", min=0.001, help="The window, in seconds.")
+]
 
 
 class Connection:
@@ -63,6 +78,8 @@ class Connection:
         account_code: str | None,
         base_url: str,
         list_id: int | None,
+        rate_limit: int = 300,
+        rate_period: float = 60.0,
     ) -> None:
         self._settings: dict[str, Any] = {
             "username": username,
@@ -70,6 +87,8 @@ class Connection:
             "account_code": account_code,
             "base_url": base_url or DEFAULT_BASE_URL,
             "list_id": list_id,
+            "rate_limit": rate_limit,
+            "rate_period": rate_period,
         }
 
     def client(self, **options: Any) -> OngageClient:

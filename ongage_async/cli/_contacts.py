@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from .._bulk import BulkResult
-from .._validation import normalize_list_id
 from ..resources.contacts import contact_row
 from ._common import (
     EXIT_PARTIAL,
@@ -20,6 +19,8 @@ from ._common import (
     ListId,
     Password,
     Quiet,
+    RateLimit,
+    RatePeriod,
     Username,
     fail,
     run,
@@ -80,6 +81,8 @@ def upsert(
     chunk_size: Annotated[int, typer.Option(min=1, max=1000)] = 100,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count only.")] = False,
     quiet: Quiet = False,
+    rate_limit: RateLimit = 300,
+    rate_period: RatePeriod = 60.0,
     username: Username = None,
     password: Password = None,
     account_code: AccountCode = None,
@@ -92,7 +95,9 @@ def upsert(
             result = _dry_run(file)
         else:
             total = count_rows(file)
-            connection = Connection(username, password, account_code, base_url, list_id)
+            connection = Connection(
+                username, password, account_code, base_url, list_id, rate_limit, rate_period
+            )
 
             async def go() -> BulkResult:
                 async with connection.client() as client:
@@ -154,15 +159,17 @@ def status(
     ],
     list_id: ListId = None,
     quiet: Quiet = False,
+    rate_limit: RateLimit = 300,
+    rate_period: RatePeriod = 60.0,
     username: Username = None,
     password: Password = None,
     account_code: AccountCode = None,
     base_url: BaseUrl = "https://api.ongage.net",
 ) -> None:
     """Change the status of contacts (e.g. ``--to unsubscribe``)."""
-    if list_id is not None:
-        normalize_list_id(list_id)
-    connection = Connection(username, password, account_code, base_url, list_id)
+    connection = Connection(
+        username, password, account_code, base_url, list_id, rate_limit, rate_period
+    )
 
     async def go() -> BulkResult:
         async with connection.client() as client:
