@@ -287,7 +287,16 @@ class BulkOperation:
     async def _chunks(self) -> AsyncIterator[list[Row]]:
         chunk: list[Row] = []
         size = 2  # the JSON array's brackets
-        async for raw in _aiter(self._rows):
+        rows = _aiter(self._rows)
+        while True:
+            try:
+                raw = await anext(rows)
+            except StopAsyncIteration:
+                break
+            except Exception:
+                if chunk:  # the input broke: still deliver what was read
+                    yield chunk
+                raise
             row = self._admit(raw)
             if row is None:
                 continue
