@@ -38,3 +38,4 @@ def typecheck(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     session.install("-e", ".[sandbox,cli]")
     session.run("python", "benchmarks/governor.py", *session.posargs)
+    session.run("python", "benchmarks/bulk.py")

@@ -14,9 +14,12 @@ How it works, and why:
   and after a cancellation (rows whose fate is unknown are failed with that reason, so
   a failures file can be fed back in).
 * Duplicates: the first row for an e-mail wins; a later row with the same e-mail is
-  skipped while that e-mail is among the last ``dedupe_window`` distinct e-mails (a
-  bounded memory, so it also keeps two rows for one e-mail from ever being in flight
-  together).
+  skipped while that e-mail is among the last ``dedupe_window`` (10,000) distinct
+  e-mails.  The window is bounded so memory stays flat; it is far larger than what can
+  be in flight (10 chunks), so two rows for one e-mail are never sent together.  A
+  repeat further apart is sent again (with ``overwrite`` it is reported as updated).
+* Successes are counted, not stored (unless ``keep_ids=True``): only failed and skipped
+  rows are kept, with their reasons.
 * A chunk that the server finds too large (400/413 saying so) is split in halves and
   retried, down to single contacts, instead of failing its contacts.
 """
@@ -74,22 +77,33 @@ class BulkProgress:
 
 @attrs.frozen
 class BulkResult:
-    """Where every input row went.  ``created + updated + failed + skipped == total``."""
+    """Where every input row went: ``created + len(failed) + ... == total`` always.
 
-    created: Mapping[str, str]
-    updated: Mapping[str, str]
+    ``created`` and ``updated`` are counts, so memory stays flat however many contacts
+    succeed; ``failed`` and ``skipped`` map each such row (its e-mail, or
+    ``"email (row N)"`` where that is ambiguous) to the reason.  ``ids`` holds e-mail ->
+    contact id for the rows written, only when the run was asked to ``keep_ids``.
+    """
+
+    created: int
+    updated: int
     failed: Mapping[str, str]
     skipped: Mapping[str, str]
     total: int
     calls: int
     elapsed: float
+    ids: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
+    @property
+    def accounted(self) -> int:
+        return self.created + self.updated + len(self.failed) + len(self.skipped)
+
     def __attrs_post_init__(self) -> None:
-        accounted = len(self.created) + len(self.updated) + len(self.failed) + len(self.skipped)
+        accounted = self.accounted
         if accounted != self.total:  # pragma: no cover - the engine's own invariant
             raise AssertionError(f"bulk accounting broke: {accounted} != {self.total}")
 
@@ -98,22 +112,26 @@ class BulkResult:
 class _Tally:
     """The mutable account of a run; every change happens synchronously (no await)."""
 
-    created: dict[str, str] = attrs.field(factory=dict)
-    updated: dict[str, str] = attrs.field(factory=dict)
+    created: int = 0
+    updated: int = 0
     failed: dict[str, str] = attrs.field(factory=dict)
     skipped: dict[str, str] = attrs.field(factory=dict)
+    ids: dict[str, str] | None = None  # e-mail -> contact id, when asked to keep them
     pending: dict[str, int] = attrs.field(factory=dict)  # key -> row number, fate unknown
     rows_read: int = 0
 
     def done(self) -> int:
-        return len(self.created) + len(self.updated) + len(self.failed) + len(self.skipped)
+        return self.created + self.updated + len(self.failed) + len(self.skipped)
 
     def record(self, kind: str, key: str, row_number: int, detail: str) -> None:
-        """File one row's outcome under a label no other row has (one row, one entry)."""
+        """Count one row's outcome; a failure is filed under a label no other row has."""
+        if kind == "created" or kind == "updated":
+            setattr(self, kind, getattr(self, kind) + 1)
+            if self.ids is not None:
+                self.ids[key] = detail
+            return
         target: dict[str, str] = getattr(self, kind)
-        taken = (self.created, self.updated, self.failed, self.skipped)
-        label = f"{key} (row {row_number})" if any(key in d for d in taken) else key
-        target[label] = detail
+        target[f"{key} (row {row_number})" if key in target else key] = detail
 
     def settle_pending(self, reason: str) -> None:
         for key, row_number in list(self.pending.items()):
@@ -141,7 +159,8 @@ class BulkOperation:
         fail_fast: bool = False,
         on_progress: ProgressCallback | None = None,
         total: int | None = None,
-        dedupe_window: int = 100_000,
+        dedupe_window: int = 10_000,
+        keep_ids: bool = False,
     ) -> None:
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
             raise ValueError("chunk_size must be a positive int")
@@ -158,7 +177,7 @@ class BulkOperation:
         self._total = total if total is not None else _length(rows)
         self._window: OrderedDict[str, None] = OrderedDict()
         self._window_size = dedupe_window
-        self._tally = _Tally()
+        self._tally = _Tally(ids={} if keep_ids else None)
         self._started = 0.0
         self._calls_before = 0
         self._stopped: str | None = None
@@ -173,13 +192,14 @@ class BulkOperation:
         )
         tally.settle_pending(self._stopped or "not confirmed: the run was interrupted")
         return BulkResult(
-            created=dict(tally.created),
-            updated=dict(tally.updated),
+            created=tally.created,
+            updated=tally.updated,
             failed=tally.failed,
             skipped=dict(tally.skipped),
             total=tally.rows_read,
             calls=self._calls(),
             elapsed=self._elapsed(),
+            ids=dict(tally.ids) if tally.ids is not None else {},
         )
 
     def progress(self) -> BulkProgress:
@@ -188,8 +208,8 @@ class BulkOperation:
         return BulkProgress(
             done=tally.done(),
             total=self._total,
-            created=len(tally.created),
-            updated=len(tally.updated),
+            created=tally.created,
+            updated=tally.updated,
             failed=len(tally.failed),
             skipped=len(tally.skipped),
             calls=stats.calls_started - self._calls_before,

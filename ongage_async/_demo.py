@@ -114,15 +114,17 @@ async def _tour(client: OngageClient, sandbox: Sandbox, args: argparse.Namespace
     before = client.governor.stats().calls_started
     with _progress_view(args.rate_limit, args.quiet) as progress:
         result = await view.contacts.upsert_many(
-            generate(args.contacts), total=args.contacts, on_progress=progress.update
+            generate(args.contacts),
+            total=args.contacts,
+            on_progress=progress.update,
+            keep_ids=True,
         )
     # Group by the reason's kind ("...: 'value'" names each row's own value).
     reasons = Counter(r.split(":")[0] for r in [*result.skipped.values(), *result.failed.values()])
-    accounted = len(result.created) + len(result.updated) + len(result.failed) + len(result.skipped)
     print(
-        f"   every row accounted for: {len(result.created)} created + {len(result.updated)} "
-        f"updated + {len(result.failed)} failed + {len(result.skipped)} skipped = {accounted} "
-        f"of {result.total}"
+        f"   every row accounted for: {result.created} created + {result.updated} "
+        f"updated + {len(result.failed)} failed + {len(result.skipped)} skipped = "
+        f"{result.accounted} of {result.total}"
     )
     for reason, count in reasons.most_common(3):
         print(f"     {count} x {reason}")
@@ -142,7 +144,7 @@ async def _tour(client: OngageClient, sandbox: Sandbox, args: argparse.Namespace
         f"{recorder.most_in_any_window(args.rate_period)} calls in any window"
     )
 
-    sent = await view.transactional.send(message_id=1, recipients=list(result.created)[:3])
+    sent = await view.transactional.send(message_id=1, recipients=list(result.ids)[:3])
     daily = await client.reports.daily(("sent",), list_id=newsletter.id)
     print(f"4. sent {sent.success} welcome e-mails; today's report: {list(daily)}")
 

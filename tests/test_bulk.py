@@ -29,7 +29,7 @@ def people(n: int, start: int = 0) -> Iterator[dict[str, Any]]:
 
 
 def accounted(result: BulkResult) -> int:
-    return len(result.created) + len(result.updated) + len(result.failed) + len(result.skipped)
+    return result.accounted
 
 
 async def test_upsert_many_uses_the_fewest_calls_and_no_429() -> None:
@@ -38,7 +38,7 @@ async def test_upsert_many_uses_the_fewest_calls_and_no_429() -> None:
     async with sandbox.client(retry=RETRY, list_id=500) as client:
         result = await client.contacts.upsert_many(rows)
     assert result.total == len(rows) == accounted(result)
-    assert len(result.created) == 1234 and result.ok
+    assert result.created == 1234 and result.ok
     assert result.skipped == {
         "broken (row 1235)": "a contact's email is not a valid e-mail address: 'broken'",
         "<no email> (row 1236)": "a contact's email is not a valid e-mail address: None",
@@ -62,7 +62,7 @@ async def test_async_iterable_input_and_second_run_updates() -> None:
         first = await client.contacts.upsert_many(stream(), chunk_size=50)
         second = await client.contacts.upsert_many(people(250), chunk_size=50)
         inserted = await client.contacts.upsert_many(people(10), overwrite=False)
-    assert len(first.created) == len(second.updated) == 250
+    assert first.created == second.updated == 250
     assert set(inserted.failed.values()) == {"Email already exists"}
 
 
@@ -70,7 +70,7 @@ async def test_too_large_chunks_are_split_not_failed() -> None:
     sandbox = make_sandbox(max_contacts_per_call=30)
     async with sandbox.client(retry=RETRY, list_id=500) as client:
         result = await client.contacts.upsert_many(people(200), chunk_size=100)
-    assert len(result.created) == 200
+    assert result.created == 200
     statuses = [c.status for c in sandbox.recorder.calls]
     assert statuses.count(413) >= 2
 
@@ -80,7 +80,7 @@ async def test_chunks_are_capped_by_bytes_too() -> None:
     wide = [{"email": f"w{i}@example.com", "fields": {"bio": "x" * 1000}} for i in range(40)]
     async with sandbox.client(retry=RETRY, list_id=500) as client:
         result = await client.contacts.upsert_many(wide, chunk_size=100, max_chunk_bytes=5000)
-    assert len(result.created) == 40
+    assert result.created == 40
     assert result.calls == 10  # four ~1 KB rows fit in 5,000 bytes
 
 
@@ -110,7 +110,7 @@ async def test_fail_fast_stops_and_still_accounts_for_every_row() -> None:
     async with sandbox.client(retry=False, list_id=500, max_concurrency=1) as client:
         result = await client.contacts.upsert_many(people(1000), chunk_size=50, fail_fast=True)
     assert result.total == accounted(result) < 1000
-    assert len(result.created) == 50
+    assert result.created == 50
     reasons = set(result.failed.values())
     assert any(r.startswith("ServerError") for r in reasons)
     assert any(r.startswith("not confirmed: the run stopped") for r in reasons)
@@ -128,7 +128,7 @@ async def test_a_chunk_that_fails_for_good_fails_its_rows_and_the_run_goes_on() 
 async def test_cancellation_leaves_a_consistent_result() -> None:
     sandbox = make_sandbox(rate_limit=1000)
     async with sandbox.client(retry=RETRY, list_id=500) as client:
-        operation = client.contacts.bulk_upsert(people(5000), chunk_size=50)
+        operation = client.contacts.bulk_upsert(people(5000), chunk_size=50, keep_ids=True)
         with anyio.CancelScope() as scope:
 
             def stop_after_some(progress: BulkProgress) -> None:
@@ -140,9 +140,10 @@ async def test_cancellation_leaves_a_consistent_result() -> None:
         result = operation.result()
     assert scope.cancelled_caught
     assert result.total == accounted(result) < 5000
-    assert len(result.created) >= 500
+    assert result.created >= 500
     stored = sandbox.store.contacts[500]
-    assert all(email in stored for email in result.created)
+    assert len(result.ids) == result.created
+    assert all(email in stored for email in result.ids)
     assert all(r.startswith("not confirmed") for r in result.failed.values())
 
 
@@ -158,8 +159,8 @@ async def test_update_many_and_change_status_many() -> None:
         )
         with pytest.raises(InvalidArgumentError):
             await client.contacts.change_status_many(["p1@example.com"], "vanish")
-    assert len(updated.updated) == 150 and len(updated.failed) == 10
-    assert len(changed.updated) == 150 and len(changed.failed) == 5
+    assert updated.updated == 150 and len(updated.failed) == 10
+    assert changed.updated == 150 and len(changed.failed) == 5
     assert changed.skipped == {"nope (row 156)": "not a valid e-mail address: 'nope'"}
     assert sandbox.store.find_contact(500, "p3@example.com").status == "unsubscribed"
 
@@ -215,13 +216,16 @@ def test_every_row_is_accounted_for_exactly_once_under_random_faults(
 
     async def run() -> BulkResult:
         async with sandbox.client(retry=RETRY) as client:
-            return await client.contacts.upsert_many(rows, chunk_size=chunk, overwrite=overwrite)
+            return await client.contacts.upsert_many(
+                rows, chunk_size=chunk, overwrite=overwrite, keep_ids=True
+            )
 
     result = anyio.run(run)
     assert result.total == len(rows) == accounted(result)
     # What we say was written, was written; what we say failed never silently vanished.
     stored = sandbox.store.contacts[sandbox.config.default_list_id]
-    assert all(email.split(" ")[0] in stored for email in [*result.created, *result.updated])
+    assert len(result.ids) == result.created + result.updated
+    assert all(email in stored for email in result.ids)
     assert sandbox.app.limits.in_flight == 0
 
 
@@ -238,7 +242,7 @@ async def test_a_failing_input_finishes_what_was_read_then_raises_its_error() ->
             await operation.run()
     result = operation.result()
     assert result.total == 230 == accounted(result)
-    assert len(result.created) == 230  # every row read was still delivered
+    assert result.created == 230  # every row read was still delivered
 
 
 async def test_an_authentication_error_stops_the_run_and_is_raised_alone() -> None:

@@ -33,7 +33,7 @@ app = typer.Typer(help="Write, read and change contacts.", no_args_is_help=True)
 
 def _summary(result: BulkResult) -> str:
     return (
-        f"{result.total} rows: {len(result.created)} created, {len(result.updated)} updated, "
+        f"{result.total} rows: {result.created} created, {result.updated} updated, "
         f"{len(result.failed)} failed, {len(result.skipped)} skipped; "
         f"{result.calls} calls in {result.elapsed:.1f} s"
     )
@@ -42,7 +42,6 @@ def _summary(result: BulkResult) -> str:
 def _dry_run(path: Path) -> BulkResult:
     """Validate and count, send nothing."""
     skipped: dict[str, str] = {}
-    valid: dict[str, str] = {}
     seen: set[str] = set()
     total = 0
     for total, raw in enumerate(read_rows(path), 1):
@@ -55,9 +54,8 @@ def _dry_run(path: Path) -> BulkResult:
             skipped[f"{email} (row {total})"] = "duplicate: an earlier row wins"
         else:
             seen.add(email)
-            valid[email] = "valid"
     return BulkResult(
-        created=valid, updated={}, failed={}, skipped=skipped, total=total, calls=0, elapsed=0.0
+        created=len(seen), updated=0, failed={}, skipped=skipped, total=total, calls=0, elapsed=0.0
     )
 
 

@@ -215,7 +215,8 @@ class ContactsResource(APIResource):
         """Create or update any number of contacts, ``chunk_size`` per call, at full budget.
 
         Options: ``max_chunk_bytes`` (256 KiB), ``fail_fast`` (False), ``total`` (for
-        progress when the input has no ``len``), ``dedupe_window`` (100,000 e-mails).
+        progress when the input has no ``len``), ``dedupe_window`` (10,000 e-mails), ``keep_ids``
+        (False: successes are counted; True also maps each e-mail written to its id).
         """
         operation = self.bulk_upsert(
             contacts,

@@ -1,0 +1,171 @@
+"""The bulk engine against a strict sandbox over HTTP, and the naive way beside it.
+
+Each bulk run happens in a fresh process (so its peak RSS is its own) against the
+sandbox in another process, with a strict sliding window scaled down from 60 s to
+``--period`` seconds and 5-30 ms of latency.  Printed per run: calls used against the
+minimum ceil(valid / chunk), wall time against the ideal at the budget, 429s seen by
+the server, and the worker's peak RSS; then the naive way (one call per contact, ten
+at a time, no budget) on a sample, and what it would take for all of them.
+
+    python benchmarks/bulk.py [--contacts 100000] [--period 6] [--naive 1500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import httpx
+
+from ongage_async import OngageClient, RetryPolicy
+from ongage_async._bulk import ideal_seconds
+from ongage_async.sandbox import serve_in_subprocess
+
+CREDS = {"username": "sandbox", "password": "sandbox", "account_code": "SANDBOX"}
+
+
+def contacts(n: int) -> Iterator[dict[str, Any]]:
+    for i in range(n):
+        yield {
+            "email": f"user{i}@example.com",
+            "fields": {
+                "first_name": f"First{i}",
+                "last_name": "Last",
+                "city": "Lisbon",
+                "plan": "pro" if i % 3 else "free",
+            },
+        }
+
+
+async def bulk_worker(base_url: str, n: int, limit: int, period: float) -> dict[str, Any]:
+    client = OngageClient(
+        **CREDS,
+        base_url=base_url,
+        rate_limit=limit,
+        rate_period=period,
+        retry=RetryPolicy(base_delay=period, max_delay=4 * period),
+    )
+    async with client:
+        started = time.perf_counter()
+        result = await client.contacts.upsert_many(contacts(n))
+        wall = time.perf_counter() - started
+    return {
+        "n": n,
+        "wall": wall,
+        "calls": result.calls,
+        "created": result.created,
+        "failed": len(result.failed),
+        "client_429": client.governor.stats().rate_limited,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+async def naive(base_url: str, n: int) -> tuple[float, int, int]:
+    """What most people write first: one call per contact, ten at a time, no budget."""
+    headers = {"X_USERNAME": "sandbox", "X_PASSWORD": "sandbox", "X_ACCOUNT_CODE": "SANDBOX"}
+    semaphore, written, rejected = anyio.Semaphore(10), 0, 0
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=headers, limits=httpx.Limits(max_connections=10)
+    ) as http:
+
+        async def one(row: dict[str, Any]) -> None:
+            nonlocal written, rejected
+            async with semaphore:
+                answer = await http.post("/api/v2/contacts", json=[row])
+            written += answer.status_code == 200
+            rejected += answer.status_code == 429
+
+        started = time.perf_counter()
+        async with anyio.create_task_group() as tg:
+            for row in contacts(n):
+                tg.start_soon(one, {**row, "email": "naive-" + row["email"]})
+        return time.perf_counter() - started, written, rejected
+
+
+def server_view(base_url: str) -> dict[str, Any]:
+    headers = {"X_USERNAME": "sandbox", "X_PASSWORD": "sandbox", "X_ACCOUNT_CODE": "SANDBOX"}
+    return dict(httpx.get(f"{base_url}/_sandbox/recorder", headers=headers).json())
+
+
+def run_bulk(base_url: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        base_url,
+        "--contacts",
+        str(n),
+        "--limit",
+        str(args.limit),
+        "--period",
+        str(args.period),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--limit", type=int, default=300)
+    parser.add_argument("--period", type=float, default=6.0)
+    parser.add_argument("--naive", type=int, default=1500, help="contacts for the naive run")
+    parser.add_argument("--worker", metavar="BASE_URL")
+    args = parser.parse_args()
+    if args.worker:
+        print(
+            json.dumps(anyio.run(bulk_worker, args.worker, args.contacts, args.limit, args.period))
+        )
+        return
+    options = [
+        "--rate-limit",
+        str(args.limit),
+        "--rate-period",
+        str(args.period),
+        "--latency",
+        "0.005,0.030",
+        "--log-level",
+        "error",
+    ]
+    print(
+        f"budget {args.limit} calls / {args.period:g} s (sliding, strict), 10 in flight, "
+        "5-30 ms latency, over HTTP; 100 contacts per call"
+    )
+    print(
+        f"{'contacts':>9} {'calls':>6} {'minimum':>7} {'wall s':>7} {'ideal s':>7} "
+        f"{'x ideal':>7} {'429s':>5} {'peak RSS MB':>11}"
+    )
+    for n in sorted({args.contacts // 5, args.contacts}):
+        with serve_in_subprocess(*options) as process:
+            row = run_bulk(process.base_url, n, args)
+            view = server_view(process.base_url)
+        minimum = math.ceil(n / 100)
+        ideal = ideal_seconds(row["calls"], args.limit, args.period)
+        ratio = f"{row['wall'] / ideal:.3f}" if ideal else "-"
+        print(
+            f"{n:>9} {row['calls']:>6} {minimum:>7} {row['wall']:>7.2f} {ideal:>7.1f} "
+            f"{ratio:>7} {view['rejected_429']:>5} {row['peak_rss_mb']:>11.1f}",
+            flush=True,
+        )
+        assert row["created"] == n, row
+    with serve_in_subprocess(*options) as process:
+        wall, written, rejected = anyio.run(naive, process.base_url, args.naive)
+    rate = written / wall if wall else 0.0
+    print(
+        f"naive, one call per contact, 10 at a time, no budget: {args.naive} contacts in "
+        f"{wall:.1f} s, {written} written, {rejected} answered 429 "
+        f"({rejected / args.naive:.0%}); {args.contacts} that way would take at least "
+        f"{args.contacts / args.limit * args.period / 60:.0f} min at the budget"
+    )
+
+
+if __name__ == "__main__":
+    main()
