@@ -158,7 +158,6 @@ def main() -> None:
         assert row["created"] == n, row
     with serve_in_subprocess(*options) as process:
         wall, written, rejected = anyio.run(naive, process.base_url, args.naive)
-    rate = written / wall if wall else 0.0
     print(
         f"naive, one call per contact, 10 at a time, no budget: {args.naive} contacts in "
         f"{wall:.1f} s, {written} written, {rejected} answered 429 "
