@@ -93,3 +93,19 @@ def test_python_m_sandbox_prints_url_and_credentials_and_serves() -> None:
                 return len(await client.lists.list())
 
         assert anyio.run(use) == 1
+
+
+async def test_bulk_upsert_with_big_bodies_over_http_draws_no_429() -> None:
+    # Large POSTs are counted by the server only once their whole body has arrived;
+    # the budget's tokens cool from each answer, so they fit the window all the same.
+    sandbox = Sandbox(SandboxConfig(rate_limit=8, rate_period=0.25, latency=(0.002, 0.01)))
+    rows = ({"email": f"big{n}@example.com", "fields": {"bio": "x" * 2000}} for n in range(3000))
+    with sandbox.serve(log_level="critical") as base_url:
+        client = OngageClient(
+            **sandbox.client_settings(), base_url=base_url, rate_limit=8, rate_period=0.25
+        )
+        async with client:
+            result = await client.contacts.upsert_many(rows, chunk_size=100)
+    assert result.created == 3000 and result.calls == 30
+    assert sandbox.recorder.rejected_429 == 0
+    assert sandbox.recorder.most_in_any_window(0.25) <= 8
