@@ -24,10 +24,10 @@ from typing import Any
 
 import anyio
 import httpx
+from strict_server import strict_server
 
 from ongage_async import OngageClient, RetryPolicy
 from ongage_async._bulk import ideal_seconds
-from ongage_async.sandbox import serve_in_subprocess
 
 CREDS = {"username": "sandbox", "password": "sandbox", "account_code": "SANDBOX"}
 
@@ -90,11 +90,6 @@ async def naive(base_url: str, n: int) -> tuple[float, int, int]:
         return time.perf_counter() - started, written, rejected
 
 
-def server_view(base_url: str) -> dict[str, Any]:
-    headers = {"X_USERNAME": "sandbox", "X_PASSWORD": "sandbox", "X_ACCOUNT_CODE": "SANDBOX"}
-    return dict(httpx.get(f"{base_url}/_sandbox/recorder", headers=headers).json())
-
-
 def run_bulk(base_url: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
     command = [
         sys.executable,
@@ -125,16 +120,6 @@ def main() -> None:
             json.dumps(anyio.run(bulk_worker, args.worker, args.contacts, args.limit, args.period))
         )
         return
-    options = [
-        "--rate-limit",
-        str(args.limit),
-        "--rate-period",
-        str(args.period),
-        "--latency",
-        "0.005,0.030",
-        "--log-level",
-        "error",
-    ]
     print(
         f"budget {args.limit} calls / {args.period:g} s (sliding, strict), 10 in flight, "
         "5-30 ms latency, over HTTP; 100 contacts per call"
@@ -144,9 +129,9 @@ def main() -> None:
         f"{'x ideal':>7} {'429s':>5} {'peak RSS MB':>11}"
     )
     for n in sorted({args.contacts // 5, args.contacts}):
-        with serve_in_subprocess(*options) as process:
+        with strict_server(args.limit, args.period) as process:
             row = run_bulk(process.base_url, n, args)
-            view = server_view(process.base_url)
+            view = process.recorder()
         minimum = math.ceil(n / 100)
         ideal = ideal_seconds(row["calls"], args.limit, args.period)
         ratio = f"{row['wall'] / ideal:.3f}" if ideal else "-"
@@ -156,7 +141,7 @@ def main() -> None:
             flush=True,
         )
         assert row["created"] == n, row
-    with serve_in_subprocess(*options) as process:
+    with strict_server(args.limit, args.period) as process:
         wall, written, rejected = anyio.run(naive, process.base_url, args.naive)
     print(
         f"naive, one call per contact, 10 at a time, no budget: {args.naive} contacts in "

@@ -19,18 +19,17 @@ The baselines send each call once and count its 429; ours retries (and must draw
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import anyio
 import httpx
 from aiolimiter import AsyncLimiter
+from strict_server import strict_server
 
 from ongage_async import OngageClient, RetryPolicy
-from ongage_async.sandbox import Sandbox, serve_in_subprocess
+from ongage_async.sandbox import Sandbox
 
 
 async def run_ours(base_url: str, sandbox: Sandbox, args: argparse.Namespace) -> int:
@@ -74,43 +73,15 @@ def baseline(limiter_factory: Callable[[], AsyncLimiter]) -> Callable[..., Await
     return run
 
 
-@contextlib.contextmanager
-def sandbox_process(args: argparse.Namespace) -> Iterator[str]:
-    """The sandbox in its own process, so its CPU does not share the client's GIL."""
-    options = [
-        "--rate-limit",
-        str(args.limit),
-        "--rate-period",
-        str(args.period),
-        "--latency",
-        "0.005,0.030",
-        "--log-level",
-        "error",
-    ]
-    with serve_in_subprocess(*options) as process:
-        yield process.base_url
-
-
-async def server_view(base_url: str, sandbox: Sandbox) -> dict[str, Any]:
-    creds = sandbox.credentials
-    headers = {
-        "X_USERNAME": creds.username,
-        "X_PASSWORD": creds.password,
-        "X_ACCOUNT_CODE": creds.account_code,
-    }
-    async with httpx.AsyncClient(base_url=base_url, headers=headers) as http:
-        return dict((await http.get("/_sandbox/recorder")).json())
-
-
 def measure(
     name: str, runner: Callable[..., Awaitable[int]], args: argparse.Namespace
 ) -> dict[str, object]:
     sandbox = Sandbox()  # only for its default credentials and list id
-    with sandbox_process(args) as base_url:
+    with strict_server(args.limit, args.period) as process:
         started = time.perf_counter()
-        client_429 = anyio.run(runner, base_url, sandbox, args)
+        client_429 = anyio.run(runner, process.base_url, sandbox, args)
         wall = time.perf_counter() - started
-        view = anyio.run(server_view, base_url, sandbox)
+        view = process.recorder()
     ideal = (math.ceil(args.calls / args.limit) - 1) * args.period
     return {
         "strategy": name,

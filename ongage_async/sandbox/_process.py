@@ -10,8 +10,10 @@ import contextlib
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import attrs
+import httpx
 
 __all__ = ["SandboxProcess", "serve_in_subprocess"]
 
@@ -24,6 +26,20 @@ class SandboxProcess:
 
     base_url: str
     banner: tuple[str, ...]
+
+    def credentials(self) -> dict[str, str]:
+        """The headers it accepts, as its banner printed them."""
+        printed = dict(line.strip().split("=", 1) for line in self.banner if "=" in line)
+        return {
+            "X_USERNAME": printed["ONGAGE_USERNAME"],
+            "X_PASSWORD": printed["ONGAGE_PASSWORD"],
+            "X_ACCOUNT_CODE": printed["ONGAGE_ACCOUNT_CODE"],
+        }
+
+    def recorder(self) -> dict[str, Any]:
+        """The server's own figures (``GET /_sandbox/recorder``): 429s, peak, window."""
+        answer = httpx.get(f"{self.base_url}/_sandbox/recorder", headers=self.credentials())
+        return dict(answer.json())
 
 
 @contextlib.contextmanager
