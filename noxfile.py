@@ -17,7 +17,7 @@ PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    session.install("-e", ".[sandbox,cli]", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.install("-e", ".[sandbox,cli,redis]", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("pytest", *session.posargs)
 
 
@@ -30,12 +30,14 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".[sandbox,cli]", *nox.project.dependency_groups(PYPROJECT, "typecheck"))
+    session.install(
+        "-e", ".[sandbox,cli,redis]", *nox.project.dependency_groups(PYPROJECT, "typecheck")
+    )
     session.run("mypy", "--strict", "ongage_async")
 
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
-    session.install("-e", ".[sandbox,cli]")
+    session.install("-e", ".[sandbox,cli,redis]")
     session.run("python", "benchmarks/governor.py", *session.posargs)
     session.run("python", "benchmarks/bulk.py")
