@@ -77,6 +77,7 @@ class Call:
     retry: RetryPolicy | None = None
     timeout: httpx.Timeout = attrs.field(factory=lambda: httpx.Timeout(30.0))
     attempt: int = 0
+    waited: float = 0.0  # seconds this attempt waited for a slot and a budget token
     sink: ByteSink | None = attrs.field(default=None, repr=False)
 
     @property

@@ -98,11 +98,12 @@ def _logged(
     call: Call, url: str, response: httpx.Response, started: float, *, downloaded: bool = False
 ) -> Response:
     logger.debug(
-        "%s %s -> %d (attempt %d, %.1f ms)",
+        "%s %s -> %d (attempt %d, waited %.1f ms, took %.1f ms)",
         call.method,
         url,
         response.status_code,
         call.attempt + 1,
+        call.waited * 1000,
         (anyio.current_time() - started) * 1000,
     )
     return Response(response.status_code, None, {}, dict(response.headers), call.method, url)

@@ -164,3 +164,4 @@ async def test_one_debug_line_per_call(caplog: pytest.LogCaptureFixture) -> None
     lines = [r.getMessage() for r in caplog.records if r.name == "ongage_async"]
     assert len(lines) == 1
     assert "GET" in lines[0] and "/api/lists" in lines[0] and "200" in lines[0]
+    assert "attempt 1" in lines[0] and "waited" in lines[0]

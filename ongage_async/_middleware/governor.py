@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import anyio
 import attrs
 
 from .._call import Call, Handler
@@ -11,6 +14,8 @@ from .._response import Response
 from .retry import retry_after_seconds
 
 __all__ = ["GovernorMiddleware"]
+
+logger = logging.getLogger("ongage_async")
 
 
 @attrs.frozen
@@ -27,10 +32,19 @@ class GovernorMiddleware:
     pause_on_429: float
 
     async def __call__(self, call: Call, call_next: Handler) -> Response:
+        queued = anyio.current_time()
         async with self.governor.call():
+            waited = anyio.current_time() - queued
             try:
-                return await call_next(call)
+                return await call_next(attrs.evolve(call, waited=waited))
             except RateLimitError as exc:
                 hinted = retry_after_seconds(exc.headers)
-                self.governor.rate_limited(hinted if hinted is not None else self.pause_on_429)
+                pause = hinted if hinted is not None else self.pause_on_429
+                logger.warning(
+                    "429 on %s %s: pausing every call of this governor for %.3fs",
+                    call.method,
+                    call.path,
+                    pause,
+                )
+                self.governor.rate_limited(pause)
                 raise
