@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol, runtime_checkable
 
 import anyio
@@ -62,6 +61,23 @@ class RateBudget(Protocol):
     def snapshot(self) -> BudgetSnapshot: ...
 
 
+class _Spend:
+    """Holds one token for one call (a small class: this is on every call's path)."""
+
+    __slots__ = ("_budget",)
+
+    def __init__(self, budget: SlidingWindowBudget) -> None:
+        self._budget = budget
+
+    async def __aenter__(self) -> None:
+        # Cancelled while waiting: no token was taken (it is taken without an await).
+        await self._budget._acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        # Also on error or cancellation: the request may have reached the server.
+        self._budget._give_back(anyio.current_time())
+
+
 class SlidingWindowBudget:
     """A strict sliding-window budget for one process (works under asyncio and trio)."""
 
@@ -77,7 +93,7 @@ class SlidingWindowBudget:
         self._in_use = 0
         self._paused_until = -math.inf
         # FIFO lock: callers get tokens in arrival order, and only the head waits on time.
-        self._lock = anyio.Lock()
+        self._lock = anyio.Lock(fast_acquire=True)
         self._wake: anyio.Event | None = None
 
     @property
@@ -123,14 +139,8 @@ class SlidingWindowBudget:
                 with anyio.move_on_after(retry_at - now if retry_at < math.inf else None):
                     await wake.wait()
 
-    @asynccontextmanager
-    async def spend(self) -> AsyncIterator[None]:
-        await self._acquire()
-        try:
-            yield
-        finally:
-            # Also on error or cancellation: the request may have reached the server.
-            self._give_back(anyio.current_time())
+    def spend(self) -> AbstractAsyncContextManager[None]:
+        return _Spend(self)
 
     def pause(self, seconds: float) -> None:
         if seconds > 0:

@@ -285,7 +285,8 @@ class OngageClient(Namespaces):
                 self._defaults.timeout if isinstance(timeout, _NotGiven) else _as_timeout(timeout)
             ),
         )
-        _check_json(json)
+        if json is not None:
+            _check_json(json)
         response = await self._shared.chain(call)
         return response if raw else response.payload
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Protocol, runtime_checkable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol, runtime_checkable
 
 import anyio
 
@@ -18,7 +17,7 @@ class ConcurrencyCap(Protocol):
     @property
     def max_concurrency(self) -> int: ...
 
-    def slot(self) -> AbstractAsyncContextManager[None]:
+    def slot(self) -> AbstractAsyncContextManager[Any]:
         """Hold one of ``max_concurrency`` slots for the duration of the block."""
         ...
 
@@ -34,13 +33,13 @@ class LocalConcurrencyCap:
         ):
             raise ValueError(f"max_concurrency must be a positive int, not {max_concurrency!r}")
         self._max = max_concurrency
-        self._semaphore = anyio.Semaphore(max_concurrency)
+        # fast_acquire: an uncontended slot costs no trip through the event loop.
+        self._semaphore = anyio.Semaphore(max_concurrency, fast_acquire=True)
 
     @property
     def max_concurrency(self) -> int:
         return self._max
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        async with self._semaphore:
-            yield
+    def slot(self) -> AbstractAsyncContextManager[Any]:
+        # The semaphore is its own context manager: released on any exit, cancellation too.
+        return self._semaphore

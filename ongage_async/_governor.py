@@ -13,8 +13,8 @@ send drift later than the budget believes, and the server would see a burst.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 import anyio
 import attrs
@@ -39,6 +39,46 @@ class GovernorStats:
     budget: BudgetSnapshot
 
 
+class _Attempt:
+    """One attempt's hold on the governor: a slot first, then a token (see the module).
+
+    A small class rather than a generator-based context manager: it is on every call's
+    path, and each exit path (error, cancellation) releases exactly what was taken.
+    """
+
+    __slots__ = ("_governor", "_slot", "_spend")
+
+    def __init__(self, governor: Governor) -> None:
+        self._governor = governor
+        self._slot = governor.cap.slot()
+        self._spend = governor.budget.spend()
+
+    async def __aenter__(self) -> None:
+        gov = self._governor
+        queued_at = anyio.current_time()
+        gov._waiting += 1
+        try:
+            await self._slot.__aenter__()
+            try:
+                await self._spend.__aenter__()
+            except BaseException:
+                await self._slot.__aexit__(None, None, None)
+                raise
+        finally:
+            gov._waiting -= 1
+        gov._wait_time += anyio.current_time() - queued_at
+        gov._started += 1
+        gov._in_flight += 1
+        gov._peak = max(gov._peak, gov._in_flight)
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self._governor._in_flight -= 1
+        try:
+            await self._spend.__aexit__(*exc_info)
+        finally:
+            await self._slot.__aexit__(*exc_info)
+
+
 class Governor:
     """Gatekeeper for one Ongage account: budget + in-flight cap + pause + counters."""
 
@@ -61,27 +101,9 @@ class Governor:
         budget = SlidingWindowBudget(rate_limit, rate_period)
         return cls(budget, LocalConcurrencyCap(max_concurrency))
 
-    @asynccontextmanager
-    async def call(self) -> AsyncIterator[None]:
+    def call(self) -> AbstractAsyncContextManager[None]:
         """Wait for a slot and a token, then hold both while one attempt runs."""
-        queued_at = anyio.current_time()
-        self._waiting += 1
-        waiting = True
-        try:
-            async with self.cap.slot(), self.budget.spend():
-                waiting = False
-                self._waiting -= 1
-                self._wait_time += anyio.current_time() - queued_at
-                self._started += 1
-                self._in_flight += 1
-                self._peak = max(self._peak, self._in_flight)
-                try:
-                    yield
-                finally:
-                    self._in_flight -= 1
-        finally:
-            if waiting:
-                self._waiting -= 1
+        return _Attempt(self)
 
     def rate_limited(self, pause: float) -> None:
         """Record a 429 and pause every caller for ``pause`` seconds."""

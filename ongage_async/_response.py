@@ -67,11 +67,22 @@ def _snippet(text: str) -> str:
 def parse_response(response: httpx.Response, *, method: str, url: str) -> Response:
     """Read Ongage's envelope from a fully-read response, or raise the matching error."""
     status = response.status_code
-    headers = dict(response.headers)
+    headers = response.headers
+    content = response.content
+    # The fast path reads the bytes as JSON at once; the text is decoded only for errors.
+    if status < 400 and content[:1] == b"{":
+        try:
+            fast = json.loads(content)
+        except (ValueError, RecursionError):
+            fast = None
+        if isinstance(fast, dict) and "payload" in fast:
+            fast_metadata = fast.get("metadata")
+            if isinstance(fast_metadata, dict) and fast_metadata.get("error") is not True:
+                return Response(status, fast["payload"], fast_metadata, headers, method, url)
     try:
         text = response.text
     except (UnicodeDecodeError, LookupError):
-        text = response.content.decode("utf-8", "replace")
+        text = content.decode("utf-8", "replace")
     context: dict[str, Any] = {"body": text, "method": method, "url": url, "headers": headers}
 
     try:

@@ -49,7 +49,9 @@ class HTTPSender:
             headers=call.headers,
             timeout=call.timeout,
         )
-        url = str(request.url.copy_with(query=None))
+        # For logs and errors: no query string (it can hold e-mail addresses).
+        target = request.url
+        url = f"{target.scheme}://{target.netloc.decode('ascii')}{target.path}"
         started = anyio.current_time()
         try:
             if call.sink is None:
@@ -59,7 +61,7 @@ class HTTPSender:
                 try:
                     if _is_download(response):
                         await _drain(response, call.sink)
-                        return _logged(call, url, response, started, downloaded=True)
+                        return _logged(call, url, response, started)
                     await response.aread()
                 finally:
                     await response.aclose()
@@ -94,9 +96,7 @@ async def _drain(response: httpx.Response, sink: ByteSink) -> None:
         await sink.write(chunk)
 
 
-def _logged(
-    call: Call, url: str, response: httpx.Response, started: float, *, downloaded: bool = False
-) -> Response:
+def _logged(call: Call, url: str, response: httpx.Response, started: float) -> Response:
     logger.debug(
         "%s %s -> %d (attempt %d, waited %.1f ms, took %.1f ms)",
         call.method,
@@ -106,4 +106,4 @@ def _logged(
         call.waited * 1000,
         (anyio.current_time() - started) * 1000,
     )
-    return Response(response.status_code, None, {}, dict(response.headers), call.method, url)
+    return Response(response.status_code, None, {}, response.headers, call.method, url)

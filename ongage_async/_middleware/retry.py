@@ -72,7 +72,8 @@ class RetryMiddleware:
         retry_number = 0
         while True:
             try:
-                return await call_next(attrs.evolve(call, attempt=retry_number))
+                attempt = attrs.evolve(call, attempt=retry_number) if retry_number else call
+                return await call_next(attempt)
             except (APIError, APIConnectionError) as exc:
                 if policy is None or not _retryable(call, exc, policy):
                     raise

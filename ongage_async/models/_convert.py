@@ -9,9 +9,10 @@ rather than failing a user's whole call because a field changed type.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
@@ -111,18 +112,25 @@ class WireModel:
     @classmethod
     def from_payload(cls, payload: Any) -> Self:
         data = payload if isinstance(payload, Mapping) else {}
-        values: dict[str, Any] = {}
-        known: set[str] = set()
-        for field in attrs.fields(cls):  # type: ignore[arg-type]
-            if "wire" not in field.metadata:
-                continue
-            key = field.metadata["key"] or field.name
-            known.add(key)
-            if key in data:
-                convert = field.metadata["wire"]
-                values[field.name] = convert(data[key]) if convert else data[key]
+        plan, known = _plan(cast("type[Any]", cls))
+        values: dict[str, Any] = {
+            name: convert(data[key]) if convert else data[key]
+            for name, key, convert in plan
+            if key in data
+        }
         values["extra"] = {k: v for k, v in data.items() if k not in known}
         return cls(**values)
+
+
+@functools.cache
+def _plan(cls: type) -> tuple[tuple[tuple[str, str, Any], ...], frozenset[str]]:
+    """Which payload key feeds which field, through which converter (once per class)."""
+    plan = tuple(
+        (field.name, field.metadata["key"] or field.name, field.metadata["wire"])
+        for field in attrs.fields(cls)
+        if "wire" in field.metadata
+    )
+    return plan, frozenset(key for _, key, _ in plan)
 
 
 def split_known(payload: Any, known: frozenset[str]) -> tuple[Mapping[str, Any], dict[str, Any]]:
