@@ -9,10 +9,9 @@ rather than failing a user's whole call because a field changed type.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -112,7 +111,7 @@ class WireModel:
     @classmethod
     def from_payload(cls, payload: Any) -> Self:
         data = payload if isinstance(payload, Mapping) else {}
-        plan, known = _plan(cast("type[Any]", cls))
+        plan, known = _PLANS.get(cls) or _PLANS.setdefault(cls, _plan(cls))
         values: dict[str, Any] = {
             name: convert(data[key]) if convert else data[key]
             for name, key, convert in plan
@@ -122,8 +121,11 @@ class WireModel:
         return cls(**values)
 
 
-@functools.cache
-def _plan(cls: type) -> tuple[tuple[tuple[str, str, Any], ...], frozenset[str]]:
+_Plan = tuple[tuple[tuple[str, str, Any], ...], frozenset[str]]
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(cls: type) -> _Plan:
     """Which payload key feeds which field, through which converter (once per class)."""
     plan = tuple(
         (field.name, field.metadata["key"] or field.name, field.metadata["wire"])
