@@ -94,3 +94,9 @@ payloads = (
 def test_no_payload_makes_a_model_raise(payload: object) -> None:
     for model in (List, Mailing, Import, ContactWriteResult, SendResult, Contact):
         model.from_payload(payload)
+
+
+def test_infinite_or_nan_timestamps_are_no_time() -> None:
+    # Found by the property test above: json allows Infinity and NaN.
+    assert List.from_payload({"id": 1, "created": float("inf")}).created is None
+    assert List.from_payload({"id": 1, "created": float("nan")}).created is None

@@ -9,6 +9,7 @@ rather than failing a user's whole call because a field changed type.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
@@ -73,7 +74,7 @@ def as_bool(value: Any) -> bool | None:
 def as_datetime(value: Any) -> dt.datetime | None:
     """A unix timestamp (number or digit string) as an aware UTC datetime; 0 means none."""
     seconds = as_int(value)
-    if seconds is None and isinstance(value, float):
+    if seconds is None and isinstance(value, float) and math.isfinite(value):
         seconds = int(value)
     if not seconds:
         return None
