@@ -39,6 +39,7 @@ from ._errors import (
     APIConnectionError,
     APIError,
     AuthenticationError,
+    InvalidArgumentError,
     OngageError,
     PermissionDeniedError,
 )
@@ -162,10 +163,19 @@ class BulkOperation:
         dedupe_window: int = 10_000,
         keep_ids: bool = False,
     ) -> None:
-        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-            raise ValueError("chunk_size must be a positive int")
-        if max_chunk_bytes < 1 or dedupe_window < 1:
-            raise ValueError("max_chunk_bytes and dedupe_window must be positive")
+        for name, value in (
+            ("chunk_size", chunk_size),
+            ("max_chunk_bytes", max_chunk_bytes),
+            ("dedupe_window", dedupe_window),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidArgumentError(f"{name} must be a positive int, not {value!r:.40}")
+        if isinstance(rows, (str, bytes, Mapping)) or not isinstance(
+            rows, (Iterable, AsyncIterable)
+        ):
+            raise InvalidArgumentError(
+                f"the rows must be an iterable or async iterable, not {type(rows).__name__}"
+            )
         self._client = client
         self._rows = rows
         self._send = send

@@ -262,7 +262,7 @@ class OngageClient(Namespaces):
         """
         if self._shared.closed:
             raise ClientClosedError("this OngageClient has been closed")
-        verb = method.upper() if isinstance(method, str) else method
+        verb = method.upper() if isinstance(method, str) else ""
         if verb not in _METHODS:
             raise InvalidArgumentError(f"method must be one of {sorted(_METHODS)}, not {method!r}")
         if params is not None and not isinstance(params, Mapping):

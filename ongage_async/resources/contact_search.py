@@ -13,6 +13,7 @@ import attrs
 
 from .._errors import InvalidArgumentError
 from .._jobs import SearchJob
+from .._validation import items_of
 from ..models import SearchStatus
 from ._base import ListedResource, drop_none, one_of
 
@@ -48,10 +49,8 @@ class Criterion:
 
 
 def _criteria(criteria: Sequence[Criterion | Mapping[str, Any]]) -> list[dict[str, Any]]:
-    if isinstance(criteria, (str, Mapping)) or not criteria:
-        raise InvalidArgumentError("criteria must be a non-empty sequence")
     wire = []
-    for item in criteria:
+    for item in items_of(criteria, name="criteria"):
         if isinstance(item, Criterion):
             wire.append(item.to_wire())
         elif isinstance(item, Mapping) and item.get("field_name"):

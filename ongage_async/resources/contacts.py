@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from .._bulk import BulkOperation, BulkProgress, BulkResult, status_outcome, write_outcome
 from .._errors import InvalidArgumentError
+from .._validation import items_of
 from ..models import Contact, ContactWriteResult, StatusChangeResult
 from ._base import APIResource, drop_none, list_id_of, one_of
 
@@ -53,9 +54,7 @@ def contact_row(contact: Mapping[str, Any], *, by_id: bool = False) -> dict[str,
 
 
 def _rows(contacts: Mapping[str, Any] | Iterable[Mapping[str, Any]], **kw: bool) -> list[Any]:
-    items = [contacts] if isinstance(contacts, Mapping) else list(contacts)
-    if not items:
-        raise InvalidArgumentError("no contacts given")
+    items = [contacts] if isinstance(contacts, Mapping) else items_of(contacts, name="contacts")
     return [contact_row(item, **kw) for item in items]
 
 
@@ -123,8 +122,7 @@ class ContactsResource(APIResource):
         list_id: int | str | None = None,
     ) -> StatusChangeResult:
         """``POST /api/v2/contacts/change_status``: unsubscribe, resubscribe, remove, ..."""
-        if isinstance(emails, str) or not emails:
-            raise InvalidArgumentError("emails must be a non-empty sequence of e-mail addresses")
+        emails = items_of(emails, name="emails")
         body = drop_none(
             {
                 "emails": [_email(e) for e in emails],
@@ -155,9 +153,7 @@ class ContactsResource(APIResource):
         self, contact_ids: Sequence[int | str], *, list_id: int | str | None = None
     ) -> int:
         """``POST /api/contacts/delete``; returns how many were deleted."""
-        if isinstance(contact_ids, (str, int)) or not contact_ids:
-            raise InvalidArgumentError("contact_ids must be a non-empty sequence of ids")
-        ids = [str(c) for c in contact_ids]
+        ids = [str(c) for c in items_of(contact_ids, name="contact_ids")]
         if not all(i.isdigit() for i in ids):
             raise InvalidArgumentError("contact ids must be numeric")
         payload = await self._client.request(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from .._errors import InvalidArgumentError
 from .._jobs import ExportJob
-from .._validation import require_text
+from .._validation import items_of, require_text
 from ..models import ExportStatus
 from ._base import ListedResource, drop_none
 
@@ -35,15 +36,20 @@ class ExportsResource(ListedResource[ExportStatus]):
         """``POST /api/export``; returns a job handle."""
         if segment_ids is not None and mailing_ids is not None:
             raise InvalidArgumentError("export by segment_ids or by mailing_ids, not both")
-        if statuses is not None and not set(statuses) <= set(_STATUSES):
+
+        def listed(value: object, name: str) -> list[Any] | None:
+            return None if value is None else items_of(value, name=name)
+
+        status_list = listed(statuses, "statuses")
+        if status_list is not None and not all(s in _STATUSES for s in status_list):
             raise InvalidArgumentError(f"statuses must be among {', '.join(_STATUSES)}")
         body = drop_none(
             {
                 "name": require_text(name, name="name"),
-                "segment_id": list(segment_ids) if segment_ids is not None else None,
-                "mailing_id": list(mailing_ids) if mailing_ids is not None else None,
-                "fields_selected": list(fields) if fields is not None else None,
-                "status": list(statuses) if statuses is not None else None,
+                "segment_id": listed(segment_ids, "segment_ids"),
+                "mailing_id": listed(mailing_ids, "mailing_ids"),
+                "fields_selected": listed(fields, "fields"),
+                "status": status_list,
                 "date_format": date_format,
                 "file_format": "csv",
             }

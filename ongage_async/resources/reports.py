@@ -13,6 +13,7 @@ from typing import Any, Literal
 import attrs
 
 from .._errors import InvalidArgumentError
+from .._validation import items_of
 from ._base import APIResource, drop_none, list_id_of, one_of, page_bounds
 
 __all__ = ["Report", "ReportsResource"]
@@ -41,10 +42,8 @@ class Report:
 
 
 def _select(select: Sequence[SelectItem]) -> list[Any]:
-    if isinstance(select, str) or not select:
-        raise InvalidArgumentError("select must be a non-empty sequence of names")
     wire: list[Any] = []
-    for item in select:
+    for item in items_of(select, name="select"):
         if isinstance(item, str) and item.strip():
             wire.append(item)
         elif (
@@ -64,7 +63,7 @@ def _filters(clauses: Sequence[FilterClause] | None) -> list[list[Any]] | None:
     if clauses is None:
         return None
     wire = []
-    for clause in clauses:
+    for clause in items_of(clauses, name="filter", allow_empty=True):
         if not isinstance(clause, (tuple, list)) or len(clause) != 3:
             raise InvalidArgumentError(f"a filter is (field, operator, value): {clause!r:.60}")
         field, operator, value = clause
@@ -77,8 +76,17 @@ def _order(order: Sequence[OrderItem] | None) -> list[list[str]] | None:
     if order is None:
         return None
     wire = []
-    for item in order:
-        field, direction = (item, "ASC") if isinstance(item, str) else item
+    for item in items_of(order, name="order", allow_empty=True):
+        if isinstance(item, str):
+            field, direction = item, "ASC"
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
+            field, direction = item
+        else:
+            raise InvalidArgumentError(
+                f"an order item is a name or (name, direction): {item!r:.60}"
+            )
+        if not isinstance(field, str) or not field:
+            raise InvalidArgumentError(f"an order field must be a name, not {field!r:.60}")
         wire.append([field, one_of(direction, DIRECTIONS, name="order direction") or "ASC"])
     return wire
 
@@ -86,9 +94,7 @@ def _order(order: Sequence[OrderItem] | None) -> list[list[str]] | None:
 def _list_ids(list_ids: Literal["all"] | Sequence[int | str] | None) -> Any:
     if list_ids is None or list_ids == "all":
         return list_ids
-    if isinstance(list_ids, str) or not list_ids:
-        raise InvalidArgumentError('list_ids must be "all" or a non-empty sequence of list ids')
-    return [int(list_id_of(lid) or 0) for lid in list_ids]
+    return [int(list_id_of(lid) or 0) for lid in items_of(list_ids, name="list_ids")]
 
 
 def _day(value: dt.date) -> int:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._errors import InvalidArgumentError
-from .._validation import require_text
+from .._validation import items_of, require_text
 from ..models import SendResult, TransactionalCampaign
 from ._base import CollectionResource, drop_none
 from .contacts import _email
@@ -15,9 +15,7 @@ __all__ = ["TransactionalResource"]
 
 
 def _recipients(recipients: Sequence[str]) -> list[str]:
-    if isinstance(recipients, str) or not recipients:
-        raise InvalidArgumentError("recipients must be a non-empty sequence of e-mail addresses")
-    return [_email(r, "a recipient") for r in recipients]
+    return [_email(r, "a recipient") for r in items_of(recipients, name="recipients")]
 
 
 class TransactionalResource(CollectionResource[TransactionalCampaign]):
