@@ -34,6 +34,7 @@ from ._errors import ClientClosedError, ConfigurationError, InvalidArgumentError
 from ._governor import Governor
 from ._middleware import AuthMiddleware, GovernorMiddleware, ListIdMiddleware, RetryMiddleware
 from ._middleware.retry import Sleep
+from ._middleware.tracing import TracingMiddleware, tracing_available
 from ._namespaces import Namespaces
 from ._response import Response
 from ._retry import RetryPolicy
@@ -176,6 +177,8 @@ class OngageClient(Namespaces):
         steps: list[Middleware] = [
             AuthMiddleware(credentials),
             ListIdMiddleware(),
+            # One span per call when opentelemetry-api is installed; nothing otherwise.
+            *([TracingMiddleware.create()] if tracing_available() else []),
             *middleware,
             RetryMiddleware(gov, sleep or anyio.sleep),
             GovernorMiddleware(gov, pause_on_429=gov.budget.period),

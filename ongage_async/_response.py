@@ -69,6 +69,17 @@ def parse_response(response: httpx.Response, *, method: str, url: str) -> Respon
     status = response.status_code
     headers = response.headers
     content = response.content
+    if 300 <= status < 400:
+        # Never followed: the credentials must not travel to wherever it points.
+        where = headers.get("location", "?")
+        raise InvalidResponseError(
+            f"the server answered a redirect (to {where}), which is not followed",
+            status=status,
+            body=response.text,
+            method=method,
+            url=url,
+            headers=headers,
+        )
     # The fast path reads the bytes as JSON at once; the text is decoded only for errors.
     if status < 400 and content[:1] == b"{":
         try:
