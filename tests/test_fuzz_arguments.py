@@ -66,10 +66,11 @@ CALLS: dict[str, Callable[[OngageClient, Any, Any], Any]] = {
 }
 
 
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
 @pytest.mark.parametrize("name", sorted(CALLS))
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(first=values, second=values)
-def test_only_documented_errors_come_out(name: str, first: Any, second: Any) -> None:
+def test_only_documented_errors_come_out(name: str, backend: str, first: Any, second: Any) -> None:
     sandbox = Sandbox(SandboxConfig(rate_limit=10**6, rate_period=1.0))
 
     async def attempt() -> None:
@@ -77,4 +78,4 @@ def test_only_documented_errors_come_out(name: str, first: Any, second: Any) -> 
             with contextlib.suppress(OngageError):
                 await CALLS[name](client, first, second)
 
-    anyio.run(attempt)
+    anyio.run(attempt, backend=backend)
