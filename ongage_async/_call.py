@@ -78,6 +78,7 @@ class Call:
     timeout: httpx.Timeout = attrs.field(factory=lambda: httpx.Timeout(30.0))
     attempt: int = 0
     waited: float = 0.0  # seconds this attempt waited for a slot and a budget token
+    deadline_at: float | None = None  # anyio.current_time() by which the call must be done
     sink: ByteSink | None = attrs.field(default=None, repr=False)
 
     @property

@@ -16,8 +16,6 @@ governor (the server counts each one) and a back-off sleep must not hold a slot.
 from __future__ import annotations
 
 import functools
-import ipaddress
-import json
 import os
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -32,13 +30,20 @@ from ._credentials import Credentials
 from ._download import sink_for
 from ._errors import ClientClosedError, ConfigurationError, InvalidArgumentError
 from ._governor import Governor
-from ._middleware import AuthMiddleware, GovernorMiddleware, ListIdMiddleware, RetryMiddleware
+from ._middleware import (
+    AuthMiddleware,
+    DeadlineMiddleware,
+    GovernorMiddleware,
+    ListIdMiddleware,
+    RetryMiddleware,
+)
 from ._middleware.retry import Sleep
 from ._middleware.tracing import TracingMiddleware, tracing_available
 from ._namespaces import Namespaces
 from ._response import Response
 from ._retry import RetryPolicy
 from ._sender import HTTPSender
+from ._settings import as_deadline, as_timeout, check_base_url, check_json, check_path
 from ._validation import normalize_list_id
 from ._version import __version__
 
@@ -48,49 +53,6 @@ DEFAULT_BASE_URL = "https://api.ongage.net"
 _METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
 
 
-def _as_timeout(value: float | httpx.Timeout) -> httpx.Timeout:
-    if isinstance(value, httpx.Timeout):
-        if None in (value.connect, value.read, value.write, value.pool):
-            raise ConfigurationError("every timeout (connect, read, write, pool) must be set")
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ConfigurationError(f"timeout must be a positive number of seconds, not {value!r}")
-    return httpx.Timeout(float(value))
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_base_url(base_url: str, allow_insecure: bool) -> httpx.URL:
-    try:
-        url = httpx.URL(base_url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ConfigurationError(f"base_url is not a valid URL: {base_url!r}") from exc
-    if url.scheme not in ("https", "http") or not url.host:
-        raise ConfigurationError(f"base_url must be an http(s) URL, not {base_url!r}")
-    if url.scheme == "http" and not allow_insecure and not _is_loopback(url.host):
-        raise ConfigurationError(
-            "base_url must use https:// (credentials travel in headers); plain http is "
-            "allowed only for loopback hosts, or with allow_insecure=True"
-        )
-    return url
-
-
-def _check_path(path: object) -> str:
-    if not isinstance(path, str) or not path.strip():
-        raise InvalidArgumentError(f"path must be a non-empty string, not {path!r:.40}")
-    if "://" in path or path.startswith("//"):
-        # An absolute URL would send the credentials to whatever host it names.
-        raise InvalidArgumentError("path must be relative to base_url, e.g. '/api/lists'")
-    return path if path.startswith("/") else "/" + path
-
-
 @attrs.frozen
 class _CallDefaults:
     """What a view (``with_options``) can change; everything else is shared."""
@@ -98,6 +60,7 @@ class _CallDefaults:
     list_id: str | None
     retry: RetryPolicy | None
     timeout: httpx.Timeout
+    deadline: float | None = None
 
 
 @attrs.define
@@ -146,11 +109,12 @@ class OngageClient(Namespaces):
         middleware: Sequence[Middleware] = (),
         allow_insecure: bool = False,
         sleep: Sleep | None = None,
+        deadline: float | None = None,
     ) -> None:
         credentials = Credentials.resolve(username, password, account_code, api_key)
         if base_url == DEFAULT_BASE_URL:
             base_url = os.environ.get("ONGAGE_BASE_URL") or base_url
-        url = _check_base_url(base_url, allow_insecure)
+        url = check_base_url(base_url, allow_insecure)
         if list_id is None:
             list_id = os.environ.get("ONGAGE_LIST_ID") or None
         if retry is not False and not isinstance(retry, RetryPolicy):
@@ -162,7 +126,9 @@ class OngageClient(Namespaces):
             gov = governor or Governor.local(rate_limit, rate_period, max_concurrency)
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
-        self._defaults = _CallDefaults(default_list, retry or None, _as_timeout(timeout))
+        self._defaults = _CallDefaults(
+            default_list, retry or None, as_timeout(timeout), as_deadline(deadline)
+        )
 
         slots = gov.cap.max_concurrency
         http = httpx.AsyncClient(
@@ -177,6 +143,7 @@ class OngageClient(Namespaces):
         steps: list[Middleware] = [
             AuthMiddleware(credentials),
             ListIdMiddleware(),
+            DeadlineMiddleware(),
             # One span per call when opentelemetry-api is installed; nothing otherwise.
             *([TracingMiddleware.create()] if tracing_available() else []),
             *middleware,
@@ -194,17 +161,23 @@ class OngageClient(Namespaces):
         retry: RetryPolicy | Literal[False] | _NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | _NotGiven = NOT_GIVEN,
         list_id: int | str | _NotGiven | None = NOT_GIVEN,
+        deadline: float | _NotGiven | None = NOT_GIVEN,
     ) -> OngageClient:
-        """A view with other defaults that shares this client's pool and governor."""
+        """A view with other defaults that shares this client's pool and governor.
+
+        ``client.with_options(deadline=2.0)`` is the one-liner for a web handler.
+        """
         changes: dict[str, Any] = {}
         if not isinstance(retry, _NotGiven):
             if retry is not False and not isinstance(retry, RetryPolicy):
                 raise ConfigurationError(f"retry must be a RetryPolicy or False, not {retry!r}")
             changes["retry"] = retry or None
         if not isinstance(timeout, _NotGiven):
-            changes["timeout"] = _as_timeout(timeout)
+            changes["timeout"] = as_timeout(timeout)
         if not isinstance(list_id, _NotGiven):
             changes["list_id"] = None if list_id is None else normalize_list_id(list_id)
+        if not isinstance(deadline, _NotGiven):
+            changes["deadline"] = as_deadline(deadline)
         view = object.__new__(type(self))
         view._shared = self._shared
         view._defaults = attrs.evolve(self._defaults, **changes)
@@ -225,6 +198,7 @@ class OngageClient(Namespaces):
         list_scoped: bool = ...,
         retry: RetryPolicy | Literal[False] | _NotGiven = ...,
         timeout: float | httpx.Timeout | _NotGiven = ...,
+        deadline: float | _NotGiven | None = ...,
         raw: Literal[False] = ...,
     ) -> Any: ...
 
@@ -241,6 +215,7 @@ class OngageClient(Namespaces):
         list_scoped: bool = ...,
         retry: RetryPolicy | Literal[False] | _NotGiven = ...,
         timeout: float | httpx.Timeout | _NotGiven = ...,
+        deadline: float | _NotGiven | None = ...,
         raw: Literal[True],
     ) -> Response: ...
 
@@ -256,6 +231,7 @@ class OngageClient(Namespaces):
         list_scoped: bool = True,
         retry: RetryPolicy | Literal[False] | _NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | _NotGiven = NOT_GIVEN,
+        deadline: float | _NotGiven | None = NOT_GIVEN,
         raw: bool = False,
     ) -> Any:
         """Send one call through the chain; return the payload (or a :class:`Response`).
@@ -276,7 +252,7 @@ class OngageClient(Namespaces):
             raise InvalidArgumentError("retry must be a RetryPolicy or False")
         call = Call(
             method=verb,
-            path=_check_path(path),
+            path=check_path(path),
             params=params,
             json=json,
             list_id=None if list_id is None else normalize_list_id(list_id),
@@ -285,13 +261,25 @@ class OngageClient(Namespaces):
             idempotent=idempotent,
             retry=self._defaults.retry if isinstance(retry, _NotGiven) else (retry or None),
             timeout=(
-                self._defaults.timeout if isinstance(timeout, _NotGiven) else _as_timeout(timeout)
+                self._defaults.timeout if isinstance(timeout, _NotGiven) else as_timeout(timeout)
             ),
+            deadline_at=self._deadline_at(deadline),
         )
         if json is not None:
-            _check_json(json)
+            check_json(json)
         response = await self._shared.chain(call)
         return response if raw else response.payload
+
+    def _deadline_at(self, deadline: float | _NotGiven | None) -> float | None:
+        try:
+            seconds = (
+                self._defaults.deadline
+                if isinstance(deadline, _NotGiven)
+                else as_deadline(deadline)
+            )
+        except ConfigurationError as exc:
+            raise InvalidArgumentError(str(exc)) from None
+        return None if seconds is None else anyio.current_time() + seconds
 
     async def download(
         self,
@@ -312,7 +300,7 @@ class OngageClient(Namespaces):
         sink = sink_for(destination)
         call = Call(
             method="GET",
-            path=_check_path(path),
+            path=check_path(path),
             params=params,
             list_id=None if list_id is None else normalize_list_id(list_id),
             default_list_id=self._defaults.list_id,
@@ -367,10 +355,3 @@ class OngageClient(Namespaces):
 
     def __repr__(self) -> str:
         return f"<OngageClient base_url={self.base_url!r} list_id={self.list_id!r}>"
-
-
-def _check_json(body: Any) -> None:
-    try:
-        json.dumps(body, allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise InvalidArgumentError(f"json body cannot be sent as JSON: {exc}") from None

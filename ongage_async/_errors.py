@@ -23,8 +23,10 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetExhaustedError",
     "ClientClosedError",
     "ConfigurationError",
+    "DeadlineExceededError",
     "InvalidArgumentError",
     "ListIdConflictError",
     "NotFoundError",
@@ -59,6 +61,22 @@ class ListIdConflictError(InvalidArgumentError):
     Ongage silently picks one by precedence (body > query > route), which turns a
     typo into a write to the wrong list; the SDK refuses instead.
     """
+
+
+class DeadlineExceededError(OngageError, TimeoutError):
+    """The call's deadline passed (waiting for budget, attempts and back-offs included)."""
+
+
+class BudgetExhaustedError(DeadlineExceededError):
+    """The call cannot start before its deadline: the budget is spent (or paused) until later.
+
+    Raised at once, without waiting.  ``retry_after`` is how many seconds until the
+    budget frees up, for a ``Retry-After`` header.
+    """
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class APIConnectionError(OngageError):

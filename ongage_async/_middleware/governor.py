@@ -8,9 +8,10 @@ import anyio
 import attrs
 
 from .._call import Call, Handler
-from .._errors import RateLimitError
+from .._errors import BudgetExhaustedError, RateLimitError
 from .._governor import Governor
 from .._response import Response
+from .deadline import remaining
 from .retry import retry_after_seconds
 
 __all__ = ["GovernorMiddleware"]
@@ -32,6 +33,9 @@ class GovernorMiddleware:
     pause_on_429: float
 
     async def __call__(self, call: Call, call_next: Handler) -> Response:
+        left = remaining(call)
+        if left is not None:
+            self._fail_early(call, left)
         queued = anyio.current_time()
         async with self.governor.call():
             waited = anyio.current_time() - queued
@@ -48,3 +52,16 @@ class GovernorMiddleware:
                 )
                 self.governor.rate_limited(pause)
                 raise
+
+    def _fail_early(self, call: Call, left: float) -> None:
+        """Refuse at once a call that cannot start before its deadline."""
+        budget = self.governor.budget.snapshot()
+        needed = budget.paused_for
+        if budget.available == 0 and budget.next_free_in is not None:
+            needed = max(needed, budget.next_free_in)
+        if needed > left:
+            raise BudgetExhaustedError(
+                f"{call.method} {call.path} cannot start within its deadline: the budget "
+                f"frees up in {needed:.3f}s",
+                retry_after=needed,
+            )

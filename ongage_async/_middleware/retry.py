@@ -23,6 +23,7 @@ from .._errors import APIConnectionError, APIError, RateLimitError
 from .._governor import Governor
 from .._response import InvalidResponseError, Response
 from .._retry import RetryPolicy
+from .deadline import remaining
 
 __all__ = ["RetryMiddleware", "retry_after_seconds"]
 
@@ -88,6 +89,9 @@ class RetryMiddleware:
                     raise
                 hinted = retry_after_seconds(exc.headers) if isinstance(exc, APIError) else None
                 delay = policy.delay(retry_number, hinted)
+                left = remaining(call)
+                if left is not None and delay >= left:
+                    raise  # a back-off past the deadline: the caller hears why, now
                 logger.warning(
                     "%s %s attempt %d failed (%s); retrying in %.3fs",
                     call.method,
