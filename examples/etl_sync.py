@@ -8,6 +8,7 @@ which of its contacts exist and sends only the missing ones.  So nothing confirm
 sent twice, and nothing is lost.  Rows Ongage refused, and invalid rows, go to
 ``failures.csv`` with the reason.
 
+    python examples/etl_sync.py examples/contacts.csv --sandbox --state /tmp/etl-state
     python examples/etl_sync.py contacts.csv --state ./etl-state --list-id 12345
     python examples/etl_sync.py crm.sqlite --table contacts --state ./etl-state
 """
@@ -168,11 +169,23 @@ def main() -> None:
     parser.add_argument("--state", type=Path, default=Path("etl-state"))
     parser.add_argument("--list-id", type=int)
     parser.add_argument("--crash-after", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against an embedded sandbox (list 500), no credentials",
+    )
     args = parser.parse_args()
     rows = read_sqlite(args.source, args.table) if args.table else read_csv(args.source)
 
     async def run() -> dict[str, int]:
-        async with OngageClient(list_id=args.list_id) as client:
+        if args.sandbox:
+            from ongage_async.sandbox import Sandbox, SandboxConfig
+
+            sandbox = Sandbox(SandboxConfig(seed_lists=[{"id": 500, "name": "main"}]))
+            client = sandbox.client(list_id=500)
+        else:
+            client = OngageClient(list_id=args.list_id)
+        async with client:
             return await sync(client, rows, args.state, crash_after=args.crash_after)
 
     print(anyio.run(run))

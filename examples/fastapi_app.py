@@ -141,3 +141,32 @@ def create_app(make_client: Callable[[], OngageClient] = OngageClient) -> FastAP
 
 # The client (and its credentials check) is made at startup, in the lifespan.
 app = create_app()
+
+
+def main() -> None:
+    """``python examples/fastapi_app.py --sandbox``: serve it on 127.0.0.1:8000 against an
+    in-process sandbox (list 500), no credentials needed."""
+    import argparse
+
+    import uvicorn
+
+    from ongage_async.sandbox import Sandbox, SandboxConfig
+
+    parser = argparse.ArgumentParser(description="Serve the example FastAPI app.")
+    parser.add_argument("--sandbox", action="store_true", help="use an embedded sandbox")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    served = app
+    if args.sandbox:
+        sandbox = Sandbox(SandboxConfig(seed_lists=[{"id": 500, "name": "main"}]))
+        served = create_app(lambda: sandbox.client(list_id=500))
+        print(
+            f"try: curl -X POST localhost:{args.port}/subscribe -H 'content-type: "
+            'application/json\' -d \'{"email": "ann@example.com"}\'',
+            flush=True,
+        )
+    uvicorn.run(served, host="127.0.0.1", port=args.port)
+
+
+if __name__ == "__main__":
+    main()
