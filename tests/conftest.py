@@ -48,3 +48,18 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def creds(**extra: Any) -> dict[str, Any]:
     return {"username": "user", "password": "s3cret-pass", "account_code": "ACC-CODE", **extra}
+
+
+def load_example(name: str) -> Any:
+    """Import ``examples/<name>.py`` (the examples are scripts, not a package)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import os
 import sqlite3
 import subprocess
@@ -16,16 +15,13 @@ import pytest
 from ongage_async import OngageClient
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
+from .conftest import load_example
+
 EXAMPLE = Path(__file__).parent.parent / "examples" / "etl_sync.py"
 
 
 def load() -> Any:
-    spec = importlib.util.spec_from_file_location("etl_sync_example", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_example("etl_sync")
 
 
 def write_source(path: Path, n: int) -> Path:

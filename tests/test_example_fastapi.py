@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -15,16 +12,7 @@ pytest.importorskip("fastapi")
 
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
-EXAMPLE = Path(__file__).parent.parent / "examples" / "fastapi_app.py"
-
-
-def load_example() -> Any:
-    spec = importlib.util.spec_from_file_location("fastapi_app_example", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from .conftest import load_example
 
 
 @pytest.fixture
@@ -33,7 +21,7 @@ def anyio_backend() -> str:
 
 
 async def serve(sandbox: Sandbox, requests: Any) -> Any:
-    app = load_example().create_app(lambda: sandbox.client(list_id=500))
+    app = load_example("fastapi_app").create_app(lambda: sandbox.client(list_id=500))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
