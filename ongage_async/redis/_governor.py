@@ -136,6 +136,7 @@ class RedisRateBudget:
         self._fallback = fallback
         self._last = BudgetSnapshot(limit, period, limit, 0, 0.0, 0.0)
         self._lock = anyio.Lock()
+        self._pending_pause = 0.0  # a 429's pause, not yet published to Redis
 
     @property
     def limit(self) -> int:
@@ -192,11 +193,11 @@ class RedisRateBudget:
 
     def pause(self, seconds: float) -> None:
         self._fallback.pause(seconds)
-        self._pending_pause = max(getattr(self, "_pending_pause", 0.0), seconds)
+        self._pending_pause = max(self._pending_pause, seconds)
 
     async def share_pause(self) -> None:
         """Publish a pause to every process (the governor calls this after a 429)."""
-        seconds, self._pending_pause = getattr(self, "_pending_pause", 0.0), 0.0
+        seconds, self._pending_pause = self._pending_pause, 0.0
         if seconds > 0 and self._shared.usable():
             with contextlib.suppress(_FallBack):
                 await self._shared.run("PAUSE", [self._shared.key("pause")], [seconds])
