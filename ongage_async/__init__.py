@@ -34,16 +34,18 @@ from ._response import InvalidResponseError, Response
 from ._retry import RetryPolicy
 from ._version import __version__
 from .models import (
+    AllListsFieldResult,
     Contact,
+    ContactStatus,
     ContactWriteError,
     ContactWriteResult,
     EmailMessage,
     EspConnection,
-    ExportStatus,
     Import,
     List,
     ListField,
     Mailing,
+    MailingStatus,
     Page,
     SearchStatus,
     Segment,
@@ -55,6 +57,7 @@ from .resources import Criterion, Report
 
 __all__ = [
     "APIConnectionError",
+    "AllListsFieldResult",
     "APIError",
     "APITimeoutError",
     "AuthenticationError",
@@ -71,6 +74,7 @@ __all__ = [
     "ConfigurationError",
     "DeadlineExceededError",
     "Contact",
+    "ContactStatus",
     "ContactWriteError",
     "ContactWriteResult",
     "Credentials",
@@ -79,7 +83,6 @@ __all__ = [
     "EmailMessage",
     "EspConnection",
     "ExportJob",
-    "ExportStatus",
     "Governor",
     "GovernorStats",
     "Handler",
@@ -95,6 +98,7 @@ __all__ = [
     "ListIdConflictError",
     "LocalConcurrencyCap",
     "Mailing",
+    "MailingStatus",
     "Middleware",
     "NOT_GIVEN",
     "NotFoundError",

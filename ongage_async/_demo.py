@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import random
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -110,7 +111,7 @@ async def _tour(client: OngageClient, sandbox: Sandbox, args: argparse.Namespace
     view = client.with_options(list_id=newsletter.id)
     print(f"1. created list {newsletter.id} {newsletter.name!r}")
 
-    print(f"2. upsert_many: {args.contacts} generated contacts, 100 per call")
+    print(f"2. upsert_many: {args.contacts} generated contacts, chunked as Ongage advises")
     before = client.governor.stats().calls_started
     with _progress_view(args.rate_limit, args.quiet) as progress:
         result = await view.contacts.upsert_many(
@@ -144,9 +145,11 @@ async def _tour(client: OngageClient, sandbox: Sandbox, args: argparse.Namespace
         f"{recorder.most_in_any_window(args.rate_period)} calls in any window"
     )
 
-    sent = await view.transactional.send(message_id=1, recipients=list(result.ids)[:3])
-    daily = await client.reports.daily(("sent",), list_id=newsletter.id)
-    print(f"4. sent {sent.success} welcome e-mails; today's report: {list(daily)}")
+    welcome = list(result.ids)[:3]
+    await view.transactional.send(message_id=1, recipients=welcome)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    daily = await client.reports.daily(("sent",), list_id=newsletter.id, since=today)
+    print(f"4. sent {len(welcome)} welcome e-mails; today's report: {list(daily)}")
 
 
 def run(argv: Sequence[str] | None = None) -> None:

@@ -1,8 +1,9 @@
 """Handles on Ongage's asynchronous jobs: imports, exports, contact searches.
 
-``await job.wait()`` polls until the job is done.  Each poll is an API call that spends
-budget, so the default interval comes from the budget (20 token periods: 4 s at 300
-calls a minute, about 5 % of the budget) rather than a tight loop.  A 412 "not finished
+``await job.wait()`` polls until the job is done (an export: until ``/retrieve`` gives
+the file, the only readiness signal Ongage documents for one).  Each poll is an API
+call that spends budget, so the default interval comes from the budget (20 token
+periods: 4 s at 300 calls a minute, about 5 % of the budget) rather than a tight loop.  A 412 "not finished
 yet" is a pending answer, not an error; a final error status raises
 :class:`JobFailedError`.
 """
@@ -10,20 +11,22 @@ yet" is a pending answer, not an error; a final error status raises
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Mapping
-from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import anyio
 
+from ._download import sink_for
 from ._errors import InvalidArgumentError, OngageError, ValidationError
-from .models import ExportStatus, Import, SearchStatus
+from .models import Import, SearchStatus
 
 if TYPE_CHECKING:
     from ._client import OngageClient
 
 __all__ = ["ExportJob", "ImportJob", "Job", "JobFailedError", "JobTimeoutError", "SearchJob"]
 
-StatusT = TypeVar("StatusT", Import, ExportStatus, SearchStatus)
+StatusT = TypeVar("StatusT", Import, SearchStatus)
 
 
 class JobFailedError(OngageError):
@@ -38,6 +41,42 @@ class JobFailedError(OngageError):
 
 class JobTimeoutError(OngageError, TimeoutError):
     """``wait(timeout=...)`` ran out before the job finished."""
+
+
+_SPOOL_BYTES = 8 * 1024 * 1024
+T = TypeVar("T")
+
+
+class _Pollable(Protocol):
+    kind: str
+    id: str
+
+    def default_poll_interval(self) -> float: ...
+
+
+def _budget_interval(client: OngageClient) -> float:
+    budget = client.governor.budget
+    return 20 * budget.period / budget.limit
+
+
+async def _poll(
+    job: _Pollable,
+    check: Callable[[], Awaitable[T | None]],
+    poll_interval: float | None,
+    timeout: float | None,
+) -> T:
+    """Call ``check`` until it gives something, sleeping ``poll_interval`` in between."""
+    interval = job.default_poll_interval() if poll_interval is None else poll_interval
+    if interval < 0 or (timeout is not None and timeout < 0):
+        raise InvalidArgumentError("poll_interval and timeout must be >= 0")
+    with anyio.move_on_after(timeout) as scope:
+        while True:
+            found = await check()
+            if found is not None:
+                return found
+            await anyio.sleep(interval)
+    assert scope.cancelled_caught
+    raise JobTimeoutError(f"{job.kind} {job.id} not finished after {timeout} s")
 
 
 class Job(Generic[StatusT]):
@@ -71,33 +110,28 @@ class Job(Generic[StatusT]):
         return self._parse(payload)
 
     def default_poll_interval(self) -> float:
-        budget = self._client.governor.budget
-        return 20 * budget.period / budget.limit
+        return _budget_interval(self._client)
 
     async def wait(
         self, *, poll_interval: float | None = None, timeout: float | None = None
     ) -> StatusT:
         """Poll until the job is done; return its final status."""
-        interval = self.default_poll_interval() if poll_interval is None else poll_interval
-        if interval < 0 or (timeout is not None and timeout < 0):
-            raise InvalidArgumentError("poll_interval and timeout must be >= 0")
-        with anyio.move_on_after(timeout) as scope:
-            while True:
-                status = await self.status()
-                if status is not None:
-                    if self._failed(status):
-                        extra: Mapping[str, Any] = getattr(status, "extra", {})
-                        raise JobFailedError(
-                            self.kind,
-                            self.id,
-                            status.status,
-                            str(getattr(status, "status_desc", None) or extra.get("error", "")),
-                        )
-                    if status.done:
-                        return status
-                await anyio.sleep(interval)
-        assert scope.cancelled_caught
-        raise JobTimeoutError(f"{self.kind} {self.id} not finished after {timeout} s")
+
+        async def finished() -> StatusT | None:
+            status = await self.status()
+            if status is None:
+                return None
+            if self._failed(status):
+                extra: Mapping[str, Any] = getattr(status, "extra", {})
+                raise JobFailedError(
+                    self.kind,
+                    self.id,
+                    status.status,
+                    str(getattr(status, "status_desc", None) or extra.get("error", "")),
+                )
+            return status if status.done else None
+
+        return await _poll(self, finished, poll_interval, timeout)
 
 
 class ImportJob(Job[Import]):
@@ -113,20 +147,88 @@ class ImportJob(Job[Import]):
         return status.failed_for_good
 
 
-class ExportJob(Job[ExportStatus]):
-    """``POST /api/export``; its file is a ZIP from ``/retrieve``."""
+class ExportJob:
+    """``POST /api/export``; its file is a ZIP from ``GET /api/export/<id>/retrieve``.
+
+    Ongage documents no status call for one export: the only way to learn that it is
+    ready is ``/retrieve``, which answers 412 "not finished yet" until then and the
+    file after (page 1027997823).  So :meth:`download` polls ``/retrieve`` itself, and
+    :meth:`wait` does the same but keeps the file (in memory up to 8 MiB, then in a
+    temporary file) so that a later :meth:`download` costs no second call.
+    """
 
     kind = "export"
     _path = "/api/export"
 
-    def _parse(self, payload: Any) -> ExportStatus:
-        return ExportStatus.from_payload(payload)
+    def __init__(self, client: OngageClient, job_id: str, list_id: str | None) -> None:
+        self._client = client
+        self.id = job_id
+        self.list_id = list_id
+        self._file: IO[bytes] | None = None
 
-    async def download(self, destination: str | os.PathLike[str] | IO[bytes]) -> int:
-        """Stream the ZIP to a path or binary file; raises 412 if it is not ready yet."""
-        return await self._client.download(
-            f"{self._path}/{self.id}/retrieve", destination, list_id=self.list_id
-        )
+    def __repr__(self) -> str:
+        return f"<ExportJob id={self.id!r} list_id={self.list_id!r} ready={self.ready}>"
+
+    @property
+    def ready(self) -> bool:
+        """True once :meth:`wait` has fetched the file."""
+        return self._file is not None
+
+    def default_poll_interval(self) -> float:
+        return _budget_interval(self._client)
+
+    async def _retrieve(self, destination: str | os.PathLike[str] | IO[bytes]) -> int | None:
+        """One ``GET .../retrieve`` into ``destination``; ``None`` while Ongage says 412."""
+        try:
+            return await self._client.download(
+                f"{self._path}/{self.id}/retrieve", destination, list_id=self.list_id
+            )
+        except ValidationError:
+            return None
+
+    async def wait(
+        self, *, poll_interval: float | None = None, timeout: float | None = None
+    ) -> int:
+        """Poll ``/retrieve`` until the file comes; keep it, and return its size in bytes."""
+        if self._file is None:
+            spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115
+            try:
+                await _poll(self, lambda: self._retrieve(spool), poll_interval, timeout)
+            except BaseException:
+                spool.close()
+                raise
+            self._file = spool
+        return self._file.seek(0, os.SEEK_END)
+
+    async def download(
+        self,
+        destination: str | os.PathLike[str] | IO[bytes],
+        *,
+        poll_interval: float | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Write the ZIP to a path or binary file, polling ``/retrieve`` until it is ready.
+
+        Returns the number of bytes written.  After :meth:`wait` the kept file is
+        written without another call.
+        """
+        sink = sink_for(destination)  # a bad destination fails before any call
+        if self._file is None:
+            return await _poll(self, lambda: self._retrieve(destination), poll_interval, timeout)
+        self._file.seek(0)
+        try:
+            await sink.restart()
+            while chunk := self._file.read(1 << 16):
+                await sink.write(chunk)
+        finally:
+            await sink.close()
+        return sink.written
+
+    def close(self) -> None:
+        """Drop a file kept by :meth:`wait`."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 class SearchJob(Job[SearchStatus]):
@@ -147,7 +249,11 @@ class SearchJob(Job[SearchStatus]):
         return SearchStatus.from_payload(payload)
 
     async def results(self, *, page_size: int = 500) -> AsyncIterator[Mapping[str, Any]]:
-        """Every result row, fetched page by page (``offset``/``limit``) through the governor."""
+        """Every result row as JSON, page by page (``offset``/``limit``) through the governor.
+
+        Undocumented: ``GET .../<id>/result`` is no longer on Ongage's current pages
+        (1029308417, 1027997911); :meth:`download` (the CSV export) is the documented way.
+        """
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise InvalidArgumentError("page_size must be a positive int")
         offset = 0
@@ -168,7 +274,16 @@ class SearchJob(Job[SearchStatus]):
                 return
 
     async def download(self, destination: str | os.PathLike[str] | IO[bytes]) -> int:
-        """Stream the CSV export to a path or binary file."""
+        """``GET .../<id>/export``: stream the CSV to a path or binary file."""
         return await self._client.download(
             f"{self._path}/{self.id}/export", destination, list_id=self.list_id
+        )
+
+    async def download_detailed(self, destination: str | os.PathLike[str] | IO[bytes]) -> int:
+        """``GET /api/contact_activity/<id>/export_detailed``: the detailed CSV (contact
+        activity only, page 1027997911)."""
+        if self.kind != "contact_activity":
+            raise InvalidArgumentError("export_detailed exists for contact activity only")
+        return await self._client.download(
+            f"{self._path}/{self.id}/export_detailed", destination, list_id=self.list_id
         )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from ongage_async import (
     Contact,
+    ContactStatus,
     ContactWriteError,
     InvalidArgumentError,
     NotFoundError,
@@ -24,7 +26,8 @@ async def test_create_reports_each_email_and_never_hides_failures(client: Ongage
     )
     assert result.ok
     assert set(result.created) == {"a@example.com", "b@example.com"}
-    assert all(cid.isdigit() for cid in result.created.values())
+    # Ongage's contact ids are opaque hex strings, as on its contacts page.
+    assert all(re.fullmatch(r"[0-9a-f]{24}", cid) for cid in result.created.values())
 
     again = await client.contacts.create({"email": "a@example.com"})
     assert not again.ok
@@ -82,7 +85,7 @@ async def test_change_email_and_delete(client: OngageClient, sandbox: Sandbox) -
     created = await client.contacts.create({"email": "a@example.com"})
     await client.contacts.change_email("a@example.com", "b@example.com")
     assert (await client.contacts.get("b@example.com")).id == created.created["a@example.com"]
-    assert await client.contacts.delete([created.created["a@example.com"]]) == 1
+    await client.contacts.delete([created.created["a@example.com"]])
     assert sandbox.store.find_contact(500, "b@example.com") is None
 
 
@@ -94,16 +97,22 @@ async def test_change_email_and_delete(client: OngageClient, sandbox: Sandbox) -
         ("create", ([{"email": "a@example.com", "list_id": 3}],), {}),
         ("create", ([{"email": "a@example.com", "fields": "x"}],), {}),
         ("create", ({"email": "a@example.com"},), {"overwrite": "yes"}),
-        ("update", ([{"id": "abc"}],), {}),
+        ("update", ([{"id": "a/b"}],), {}),
+        ("update", ([{"id": ""}],), {}),
         ("get", ("nope",), {}),
-        ("get_by_id", ("x1",), {}),
+        ("get_by_id", ("x/1",), {}),
+        ("get_by_id", ("..",), {}),
+        ("get_by_id", ("",), {}),
+        ("get_by_id", (True,), {}),
+        ("get_by_id", ("5aae 3125",), {}),
         ("find", ("@example.com",), {}),
         ("change_status", (["a@example.com"], "vanish"), {}),
         ("change_status", ("a@example.com", "remove"), {}),
         ("change_status", ([], "remove"), {}),
         ("change_email", ("a@example.com", "bad"), {}),
         ("delete", ([],), {}),
-        ("delete", (["x"],), {}),
+        ("delete", (["x/y"],), {}),
+        ("delete", (["ok", None],), {}),
     ],
 )
 async def test_bad_input_fails_before_sending(
@@ -123,3 +132,16 @@ async def test_contact_writes_use_the_route_prefix(client: OngageClient, sandbox
     await client.contacts.create({"email": "b@example.com"}, list_id=10001)
     assert [c.list_id for c in sandbox.recorder.calls] == [500, 10001]
     assert sandbox.store.find_contact(10001, "b@example.com") is not None
+
+
+async def test_a_contact_is_reached_by_its_hex_id(client: OngageClient) -> None:
+    written = await client.contacts.create({"email": "hex@example.com"})
+    contact_id = written.created["hex@example.com"]
+    contact = await client.contacts.get_by_id(contact_id)
+    assert contact.id == contact_id and contact.email == "hex@example.com"
+    assert contact.status is ContactStatus.ACTIVE  # "Active" on the wire
+    updated = await client.contacts.update([{"id": contact_id, "fields": {"city": "Oslo"}}])
+    assert updated.ok
+    await client.contacts.delete(contact_id)  # one id: {"contact_id": ...}
+    with pytest.raises(NotFoundError):
+        await client.contacts.get_by_id(contact_id)

@@ -61,7 +61,9 @@ CALLS: dict[str, Callable[[OngageClient, Any, Any], Any]] = {
     "segments.get": lambda c, a, b: c.segments.get(a, list_id=b),
     "emails.list": lambda c, a, b: c.emails.list(page=a, page_size=b),
     "imports.create": lambda c, a, b: c.imports.create(a, csv_delimiter=b),
-    "exports.create": lambda c, a, b: c.exports.create(a, fields=b),
+    "exports.create": lambda c, a, b: c.exports.create(
+        a, fields=b, statuses=["active"], date_format="mm/dd/yyyy", segment_ids=[1]
+    ),
     "contact_search.create": lambda c, a, b: c.contact_search.create(a, title=b),
 }
 

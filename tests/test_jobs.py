@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,6 @@ from ongage_async import (
     JobFailedError,
     JobTimeoutError,
     OngageClient,
-    ValidationError,
 )
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
@@ -102,13 +102,23 @@ async def test_export_412_is_pending_then_zip_is_streamed(
     client: OngageClient, tmp_path: Path
 ) -> None:
     await client.contacts.create([{"email": "a@example.com"}, {"email": "b@example.com"}])
-    job = await client.exports.create("all contacts", fields=["email"])
-    with pytest.raises(ValidationError):  # not finished yet: 412
-        await job.download(tmp_path / "early.zip")
-    final = await job.wait(poll_interval=0)
-    assert final.done
+    segment = await client.segments.create(name="everyone")
+    job = await client.exports.create(
+        "all contacts",
+        fields=["email"],
+        segment_ids=[segment.id],
+        statuses=["active"],
+        date_format="mm/dd/yyyy",
+    )
+    with pytest.raises(JobTimeoutError):  # 412 "not finished yet" is pending, not an error
+        await job.download(tmp_path / "early.zip", poll_interval=0, timeout=0)
+    assert not (tmp_path / "early.zip").exists()  # nothing written while pending
+    size = await job.wait(poll_interval=0)
+    assert job.ready and size > 0
+    calls = client.governor.stats().calls_started
     written = await job.download(tmp_path / "export.zip")
-    assert written == (tmp_path / "export.zip").stat().st_size > 0
+    assert client.governor.stats().calls_started == calls  # the file was kept by wait()
+    assert written == size == (tmp_path / "export.zip").stat().st_size
     with zipfile.ZipFile(tmp_path / "export.zip") as archive:
         (name,) = archive.namelist()
         lines = archive.read(name).decode().splitlines()
@@ -118,11 +128,40 @@ async def test_export_412_is_pending_then_zip_is_streamed(
     assert await job.download(buffer) == written
 
 
-async def test_export_arguments_are_checked(client: OngageClient) -> None:
+async def test_download_polls_retrieve_until_the_file_is_ready(
+    client: OngageClient, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    await client.contacts.create([{"email": "a@example.com"}])
+    segment = await client.segments.create(name="everyone")
+    job = await client.exports.create(
+        "seg", segment_ids=[segment.id], statuses=["active"], date_format="dd-mm-yyyy"
+    )
+    written = await job.download(tmp_path / "export.zip", poll_interval=0)
+    assert written == (tmp_path / "export.zip").stat().st_size > 0
+    paths = {c.path for c in sandbox.recorder.calls if c.path.startswith("/api/export")}
+    assert paths == {"/api/export", f"/api/export/{job.id}/retrieve"}  # no status call
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"segment_ids": [1], "mailing_ids": [2]},
+        {"segment_ids": [1], "statuses": ["gone"]},
+        {"segment_ids": [1], "statuses": []},
+        {"segment_ids": [1], "date_format": "yyyy-mm-dd"},
+        {"segment_ids": [1], "date_format": None},
+        {"segment_ids": ["x"]},
+        {},  # neither segment nor mailing
+        {"mailing_ids": [3], "statuses": ["bounced"]},  # bounced: by segment only
+    ],
+)
+async def test_export_arguments_are_checked(
+    client: OngageClient, sandbox: Sandbox, kwargs: dict[str, Any]
+) -> None:
+    values: dict[str, Any] = {"statuses": ["active"], "date_format": "mm/dd/yyyy", **kwargs}
     with pytest.raises(InvalidArgumentError):
-        await client.exports.create("x", segment_ids=[1], mailing_ids=[2])
-    with pytest.raises(InvalidArgumentError):
-        await client.exports.create("x", statuses=["gone"])
+        await client.exports.create("x", **values)
+    assert sandbox.recorder.calls == []
 
 
 async def test_contact_search_results_are_paged_and_exported(
@@ -158,22 +197,39 @@ async def test_contact_activity_is_a_search_with_dates(client: OngageClient) -> 
     await client.contacts.create({"email": "a@example.com"})
     job = await client.contact_activity.create(
         [{"field_name": "email", "operator": "notempty", "operand": []}],
+        title="January",
         from_date=dt.date(2026, 1, 1),
         to_date=dt.date(2026, 2, 1),
     )
     await job.wait(poll_interval=0)
     assert [row["email"] async for row in job.results()] == ["a@example.com"]
+    detailed = io.BytesIO()
+    assert await job.download_detailed(detailed) == len(detailed.getvalue()) > 0
     with pytest.raises(InvalidArgumentError):
         await client.contact_activity.create(
             [Criterion("email", "notempty")],
+            title="backwards",
             from_date=dt.date(2026, 2, 1),
             to_date=dt.date(2026, 1, 1),
         )
 
 
 @pytest.mark.parametrize(
-    "criteria", [[], "state", [{"no": "field"}], [Criterion("s", "=", "x", condition="xor")]]
+    "criteria",
+    [
+        [],
+        "state",
+        [{"no": "field"}],
+        [Criterion("s", "=", "x", condition="xor")],
+        [Criterion("s", "IN", ["x"])],  # not one of Ongage's operators
+        [Criterion("s", "><", [1])],  # in range takes two operands
+        [{"field_name": "s", "field_id": 3, "operator": "="}],  # name or id, not both
+        [Criterion(field_id="x3", operator="=")],
+    ],
 )
-async def test_bad_criteria(client: OngageClient, criteria: object) -> None:
+async def test_bad_criteria(client: OngageClient, sandbox: Sandbox, criteria: object) -> None:
     with pytest.raises(InvalidArgumentError):
-        await client.contact_search.create(criteria)  # type: ignore[arg-type]
+        await client.contact_search.create(criteria, title="t")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError):  # a search needs its title
+        await client.contact_search.create([Criterion("s", "=", "x")], title="")
+    assert sandbox.recorder.calls == []

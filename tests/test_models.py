@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ongage_async import Contact, ContactWriteResult, Import, List, Mailing, SendResult
+from ongage_async import (
+    Contact,
+    ContactStatus,
+    ContactWriteResult,
+    Import,
+    List,
+    Mailing,
+    MailingStatus,
+    SendResult,
+)
 
 
 def test_numbers_and_ids_sent_as_strings() -> None:
@@ -32,7 +42,7 @@ def test_empty_object_as_empty_array() -> None:
     )
     assert result.created == {} and result.failed == {} and result.ok
     assert result.updated == {"a@x.com": "5"}
-    assert SendResult.from_payload([]).success == 0
+    assert SendResult.from_payload([]).payload == []  # kept as sent: its shape is undocumented
 
 
 def test_unknown_fields_are_kept_in_extra() -> None:
@@ -56,6 +66,56 @@ def test_contact_splits_list_fields_from_system_fields() -> None:
     assert contact.fields == {"city": "Paris"}
     assert contact.extra == {"ocx_new_thing": 1}
     assert contact.status == "active" and contact.created is not None
+
+
+@pytest.mark.parametrize(
+    ("wire", "status"),
+    [
+        ("Active", ContactStatus.ACTIVE),
+        ("ACTIVE", ContactStatus.ACTIVE),
+        ("active", ContactStatus.ACTIVE),
+        ("Unsubscribed", ContactStatus.UNSUBSCRIBED),
+        ("Soft Bounce", ContactStatus.SOFT_BOUNCE),
+        ("hard_bounce", ContactStatus.BOUNCED),
+        ("Complaint", ContactStatus.COMPLAINT),
+    ],
+)
+def test_contact_status_is_typed_whatever_its_case(wire: str, status: ContactStatus) -> None:
+    contact = Contact.from_payload({"id": "5aae312578464ae01f8b4567", "ocx_status": wire})
+    assert contact.status is status
+    assert str(contact.status) == status.value and "ocx_status" not in contact.extra
+
+
+def test_an_unknown_contact_status_is_kept_not_lost() -> None:
+    contact = Contact.from_payload({"id": "x", "ocx_status": "Pending double opt-in"})
+    assert contact.status is None
+    assert contact.extra["ocx_status"] == "Pending double opt-in"
+
+
+def test_mailing_status_codes_are_typed() -> None:
+    assert Mailing.from_payload({"status": "60009"}).status is MailingStatus.ON_HOLD
+    assert Mailing.from_payload({"status": 60010}).status is MailingStatus.STOPPED
+    odd = Mailing.from_payload({"status": 61234}).status
+    assert odd == 61234 and not isinstance(odd, MailingStatus)
+
+
+def test_import_counts_given_as_strings_are_ints() -> None:
+    imp = Import.from_payload(
+        {
+            "id": 83513,
+            "total": "10",
+            "success": "8",
+            "duplicate": "2",
+            "not_existing": "0",
+            "incomplete": "1",
+            "status": "40002",
+            "status_desc": "Processing (46%)",
+            "progress": "46",
+        }
+    )
+    assert (imp.id, imp.total, imp.success, imp.duplicate) == ("83513", 10, 8, 2)
+    assert (imp.incomplete, imp.progress, imp.status) == (1, 46, 40002)
+    assert imp.status_desc == "Processing (46%)" and not imp.done
 
 
 payloads = (

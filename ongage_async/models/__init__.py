@@ -2,29 +2,39 @@
 
 from ._convert import Page
 from .campaigns import (
+    AllListsFieldResult,
     EmailMessage,
     EspConnection,
     ListField,
     Mailing,
+    MailingStatus,
     Segment,
     SendResult,
     TransactionalCampaign,
 )
-from .contacts import Contact, ContactWriteError, ContactWriteResult, StatusChangeResult
-from .jobs import ExportStatus, Import, SearchStatus
+from .contacts import (
+    Contact,
+    ContactStatus,
+    ContactWriteError,
+    ContactWriteResult,
+    StatusChangeResult,
+)
+from .jobs import Import, SearchStatus
 from .lists import List
 
 __all__ = [
+    "AllListsFieldResult",
     "Contact",
+    "ContactStatus",
     "ContactWriteError",
     "ContactWriteResult",
     "EmailMessage",
     "EspConnection",
-    "ExportStatus",
     "Import",
     "List",
     "ListField",
     "Mailing",
+    "MailingStatus",
     "Page",
     "SearchStatus",
     "Segment",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -11,7 +12,53 @@ import attrs
 from .._errors import OngageError
 from ._convert import WireModel, as_datetime, as_email_map, as_int, as_str, wire
 
-__all__ = ["Contact", "ContactWriteError", "ContactWriteResult", "StatusChangeResult"]
+__all__ = [
+    "Contact",
+    "ContactStatus",
+    "ContactWriteError",
+    "ContactWriteResult",
+    "StatusChangeResult",
+]
+
+
+class ContactStatus(str, enum.Enum):
+    """A contact's status in a list, whatever case Ongage writes it in (``"Active"``).
+
+    A ``str`` enum, so ``contact.status == "active"`` holds.  ``parse`` reads Ongage's
+    spelling case-insensitively (``"Active"``, ``"Soft Bounce"``, ``"hard_bounce"``).
+    """
+
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    SOFT_BOUNCE = "soft_bounce"
+    COMPLAINT = "complaint"
+    REMOVED = "removed"
+
+    def __str__(self) -> str:  # "active", on every Python (3.12 changed mixin formatting)
+        return self.value
+
+    @classmethod
+    def parse(cls, value: object) -> ContactStatus | None:
+        """The status named by ``value``, or ``None`` for anything unknown."""
+        if not isinstance(value, str):
+            return None
+        key = "_".join(value.strip().lower().replace("-", " ").split())
+        try:
+            return cls(_STATUS_ALIASES.get(key, key))
+        except ValueError:
+            return None
+
+
+_STATUS_ALIASES = {
+    "unsubscribe": "unsubscribed",
+    "bounce": "bounced",
+    "hard_bounce": "bounced",
+    "hard_bounced": "bounced",
+    "soft_bounced": "soft_bounce",
+    "complained": "complaint",
+    "deleted": "removed",
+}
 
 
 @attrs.frozen
@@ -19,12 +66,15 @@ class Contact:
     """A contact in one list: its e-mail, status and list fields.
 
     Ongage returns the list fields and its own ``ocx_*`` fields side by side; the list
-    fields land in :attr:`fields`, unknown ``ocx_*`` ones in :attr:`extra`.
+    fields land in :attr:`fields`, unknown ``ocx_*`` ones in :attr:`extra`.  ``id`` is
+    Ongage's opaque contact id (a hex string such as ``"5aae312578464ae01f8b4567"``);
+    ``status`` is typed whatever its case on the wire, and a status this SDK does not
+    know is ``None`` with Ongage's own word kept in ``extra["ocx_status"]``.
     """
 
     id: str
     email: str
-    status: str | None = None
+    status: ContactStatus | None = None
     list_id: int | None = None
     created: dt.datetime | None = None
     unsubscribed_at: dt.datetime | None = None
@@ -47,10 +97,13 @@ class Contact:
             "email": as_str(data.pop("email", None)) or "",
             "list_id": as_int(data.pop("list_id", None)),
         }
+        raw_status = data.get("ocx_status")
         for key, name in cls._SYSTEM.items():
             raw = data.pop(key, None)
-            values[name] = as_str(raw) if name == "status" else as_datetime(raw)
+            values[name] = ContactStatus.parse(raw) if name == "status" else as_datetime(raw)
         extra = {k: v for k, v in data.items() if k.startswith("ocx_") or k == "list_name"}
+        if raw_status is not None and values["status"] is None:
+            extra["ocx_status"] = raw_status  # a status we cannot type is kept, not lost
         fields = {k: v for k, v in data.items() if k not in extra}
         return cls(fields=fields, extra=extra, **values)
 

@@ -9,7 +9,7 @@ import attrs
 
 from ._convert import WireModel, as_int, as_str, wire
 
-__all__ = ["ExportStatus", "Import", "SearchStatus"]
+__all__ = ["Import", "SearchStatus"]
 
 _count = wire(lambda v: as_int(v) or 0, default=0)
 
@@ -18,7 +18,9 @@ IMPORT_COMPLETED = 40003
 
 @attrs.frozen
 class Import(WireModel):
-    """An import's progress: status 40001 queued ... 40003 completed; >= 90000 failed."""
+    """An import's progress: status 40001 queued, 40010 validating, 40002 processing,
+    40003 completed, 40004 updating list stats; >= 90000 failed (90001 error, 90008
+    invalid).  Ongage sends the counts as strings; here they are ints."""
 
     id: str = wire(lambda v: as_str(v) or "", default="")
     status: int | None = wire(as_int)
@@ -29,6 +31,8 @@ class Import(WireModel):
     failed: int = _count
     duplicate: int = _count
     existing: int = _count
+    not_existing: int = _count
+    incomplete: int = _count
     invalid: int = _count
     extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
 
@@ -39,21 +43,6 @@ class Import(WireModel):
     @property
     def failed_for_good(self) -> bool:
         return self.status is not None and self.status >= 90000
-
-
-@attrs.frozen
-class ExportStatus(WireModel):
-    """An export's progress: 1 queued, 2 processing, 3 completed."""
-
-    id: str = wire(lambda v: as_str(v) or "", default="")
-    name: str | None = wire(as_str)
-    status: int | None = wire(as_int)
-    status_desc: str | None = wire(as_str)
-    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
-
-    @property
-    def done(self) -> bool:
-        return self.status == 3
 
 
 @attrs.frozen

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .._errors import InvalidArgumentError
-from .._response import Response
-from .._validation import normalize_list_id, require_text
+from .._response import InvalidResponseError, Response
+from .._validation import digit_id, normalize_list_id, require_text
 from ..models import Page
 
 if TYPE_CHECKING:
@@ -22,12 +22,14 @@ __all__ = [
     "CollectionResource",
     "ListedResource",
     "check_page_size",
+    "created_id",
     "drop_none",
     "list_id_of",
     "offset_pages",
     "one_of",
     "page_bounds",
     "page_of",
+    "rows_of",
 ]
 
 T = TypeVar("T")
@@ -87,9 +89,28 @@ def check_page_size(page_size: object) -> None:
         raise InvalidArgumentError(f"page_size must be a positive int, not {page_size!r:.40}")
 
 
+def created_id(payload: Any, what: str) -> str:
+    """The id of a job Ongage just started (``payload.id``), or a typed error saying so."""
+    value = payload.get("id") if isinstance(payload, Mapping) else None
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip():
+        raise InvalidResponseError(
+            f"Ongage started the {what} but its answer has no id", status=200, body=repr(payload)
+        )
+    return str(value)
+
+
+def rows_of(payload: Any) -> list[Any]:
+    """A collection's rows: an array, or one object where Ongage sends a single row
+    (the import page's collection example is one object), never silently nothing."""
+    if isinstance(payload, list):
+        return payload
+    if isinstance(payload, Mapping) and payload:
+        return [payload]
+    return []
+
+
 def page_of(response: Response, model: Callable[[Any], T], offset: int = 0) -> Page[T]:
-    rows = response.payload if isinstance(response.payload, list) else []
-    return Page(tuple(model(row) for row in rows), response.total, offset)
+    return Page(tuple(model(row) for row in rows_of(response.payload)), response.total, offset)
 
 
 def list_id_of(value: int | str | None) -> str | None:
@@ -110,9 +131,7 @@ class ListedResource(APIResource, Generic[T]):
         return list_id_of(list_id) or self._client.list_id
 
     def _item(self, item_id: int | str) -> str:
-        if isinstance(item_id, bool) or not str(item_id).isdigit():
-            raise InvalidArgumentError(f"id must be a positive integer, not {item_id!r:.40}")
-        return f"{self._path}/{item_id}"
+        return f"{self._path}/{digit_id(item_id)}"
 
     async def list(
         self,

@@ -1,7 +1,12 @@
-"""``client.contact_search``: asynchronous searches of a list (by any field, segment, ...).
+"""``client.contact_search``: asynchronous searches of a list (page 1029308417).
 
 ``job = await client.contact_search.create([Criterion("state", "=", "NY")], title="NY")``
-then ``await job.wait()`` and ``async for row in job.results()``.
+then ``await job.wait()`` and ``await job.download(path)`` (the documented CSV export).
+``job.results()`` reads ``/result`` as JSON, which Ongage's current page no longer lists.
+
+Operators are the documented ones (:data:`OPERATORS`); a criterion names its field by
+``field_name`` or by ``field_id``; behavioural criteria take an object operand such as
+``{"mailing_ids": [...]}``.
 """
 
 from __future__ import annotations
@@ -13,39 +18,64 @@ import attrs
 
 from .._errors import InvalidArgumentError
 from .._jobs import SearchJob
-from .._validation import items_of
+from .._validation import digit_id, items_of, require_text
 from ..models import SearchStatus
-from ._base import ListedResource, drop_none, one_of
+from ._base import ListedResource, created_id, drop_none, one_of
 
-__all__ = ["ContactSearchResource", "Criterion"]
+__all__ = ["OPERATORS", "ContactSearchResource", "Criterion", "criterion_wire"]
 
 CONDITIONS = ("and", "or")
+#: The operators of Ongage's contact search: ``><`` is "in range" (two operands),
+#: ``LIKE`` contains, ``LIKE_`` begins with, ``_LIKE`` ends with.
+OPERATORS = (
+    *("=", "<", ">", "<=", ">=", "!=", "><"),
+    *("empty", "notempty", "LIKE", "NOT LIKE", "LIKE_", "_LIKE"),
+)
 
 
 @attrs.frozen
 class Criterion:
-    """One search condition (Ongage's ``criteria`` item)."""
+    """One search condition (Ongage's ``criteria`` item).
 
-    field_name: str
-    operator: str
-    operand: Sequence[Any] | str | int = ()
+    Name the field by ``field_name`` or by ``field_id`` (one of them).  ``operand`` is
+    a list of values, one value, or an object for behavioural criteria
+    (``Criterion(type="behavior", operator="=", operand={"mailing_ids": [1]}, ...)``).
+    """
+
+    field_name: str | None = None
+    operator: str = "="
+    operand: Sequence[Any] | Mapping[str, Any] | str | int | float = ()
     type: str = "string"
     case_sensitive: bool = False
     condition: str = "and"
+    field_id: int | str | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        if not isinstance(self.field_name, str) or not self.field_name:
-            raise InvalidArgumentError("a criterion needs a field_name")
-        operand = self.operand
+        return criterion_wire(attrs.asdict(self, recurse=False))
+
+
+def criterion_wire(item: Mapping[str, Any]) -> dict[str, Any]:
+    """One criterion as sent, checked: a field by name or id, a documented operator."""
+    wire = {k: v for k, v in item.items() if v is not None}
+    name, field_id = wire.get("field_name"), wire.get("field_id")
+    if (name is None) == (field_id is None):
+        raise InvalidArgumentError("a criterion names its field by field_name or field_id")
+    if name is not None and (not isinstance(name, str) or not name):
+        raise InvalidArgumentError(f"field_name must be a non-empty string, not {name!r:.40}")
+    if field_id is not None:
+        wire["field_id"] = int(digit_id(field_id, name="field_id"))
+    one_of(wire.get("operator"), OPERATORS, name="operator")
+    if "condition" in wire:
+        one_of(wire["condition"], CONDITIONS, name="condition")
+    operand = wire.get("operand", ())
+    if not isinstance(operand, Mapping):  # an object operand goes as it is
         values = list(operand) if isinstance(operand, (list, tuple)) else [operand]
-        return {
-            "type": self.type,
-            "field_name": self.field_name,
-            "operator": self.operator,
-            "operand": values,
-            "case_sensitive": self.case_sensitive,
-            "condition": one_of(self.condition, CONDITIONS, name="condition"),
-        }
+        if wire["operator"] == "><" and len(values) != 2:
+            raise InvalidArgumentError("operator >< (in range) takes two operands: low, high")
+        wire["operand"] = values
+    else:
+        wire["operand"] = dict(operand)
+    return wire
 
 
 def _criteria(criteria: Sequence[Criterion | Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -53,8 +83,8 @@ def _criteria(criteria: Sequence[Criterion | Mapping[str, Any]]) -> list[dict[st
     for item in items_of(criteria, name="criteria"):
         if isinstance(item, Criterion):
             wire.append(item.to_wire())
-        elif isinstance(item, Mapping) and item.get("field_name"):
-            wire.append(dict(item))
+        elif isinstance(item, Mapping):
+            wire.append(criterion_wire(item))
         else:
             raise InvalidArgumentError(f"not a criterion: {item!r:.60}")
     return wire
@@ -73,31 +103,37 @@ class ContactSearchResource(ListedResource[SearchStatus]):
         self,
         criteria: Sequence[Criterion | Mapping[str, Any]],
         *,
-        title: str = "",
+        title: str,
         selected_fields: Sequence[str] = ("email",),
         user_type: str | None = None,
+        include_behavior: bool | None = None,
+        combined_as_and: bool | None = None,
         list_id: int | str | None = None,
         **filters: Any,
     ) -> SearchJob:
-        """Start the search; returns a job handle (``wait``, ``results``, ``download``)."""
+        """Start the search; returns a job handle (``wait``, ``download``, ``results``).
+
+        ``include_behavior`` and ``combined_as_and`` go at the top of the body, as
+        Ongage documents; ``user_type`` and other ``filters`` inside ``filters``.
+        """
         body = {
-            "title": title,
-            "selected_fields": list(selected_fields),
+            "title": require_text(title, name="title"),
+            "selected_fields": list(items_of(selected_fields, name="selected_fields")),
             "filters": {
                 "criteria": _criteria(criteria),
                 **self._filters(user_type=user_type, **filters),
             },
+            **drop_none({"include_behavior": include_behavior, "combined_as_and": combined_as_and}),
         }
         lid = self._list_context(list_id)
-        # Starting a search twice only costs a second search: safe to retry.
-        payload = await self._client.request(
-            "POST", self._path, json=body, list_id=lid, idempotent=True
-        )
-        return SearchJob(self._client, str(payload["id"]), lid, self._path)
+        # Not retried after an ambiguous failure: Ongage saves each search it starts,
+        # so a repeat would leave two.
+        payload = await self._client.request("POST", self._path, json=body, list_id=lid)
+        return SearchJob(self._client, created_id(payload, "search"), lid, self._path)
 
     def job(self, search_id: int | str, *, list_id: int | str | None = None) -> SearchJob:
         lid = self._list_context(list_id)
-        return SearchJob(self._client, str(search_id), lid, self._path)
+        return SearchJob(self._client, digit_id(search_id, name="search_id"), lid, self._path)
 
     async def get(self, search_id: int | str, *, list_id: int | str | None = None) -> SearchStatus:
         status = await self.job(search_id, list_id=list_id).status()

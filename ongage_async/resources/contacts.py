@@ -14,9 +14,10 @@ from urllib.parse import quote
 
 from .._bulk import BulkOperation, BulkProgress, BulkResult, status_outcome, write_outcome
 from .._errors import InvalidArgumentError
+from .._validation import contact_id as check_contact_id
 from .._validation import items_of
 from ..models import Contact, ContactWriteResult, StatusChangeResult
-from ._base import APIResource, drop_none, list_id_of, one_of
+from ._base import APIResource, drop_none, list_id_of, one_of, rows_of
 
 __all__ = ["CHANGE_TO", "ContactsResource", "is_valid_email"]
 
@@ -46,8 +47,7 @@ def contact_row(contact: Mapping[str, Any], *, by_id: bool = False) -> dict[str,
     if "fields" in row and not isinstance(row["fields"], Mapping):
         raise InvalidArgumentError("a contact's fields must be a mapping")
     if by_id and row.get("id") is not None:
-        if not str(row["id"]).isdigit():
-            raise InvalidArgumentError(f"contact id must be numeric, not {row['id']!r:.40}")
+        row["id"] = check_contact_id(row["id"], name="a contact's id")
         return row
     row["email"] = _email(row.get("email"), "a contact's email")
     return row
@@ -56,6 +56,11 @@ def contact_row(contact: Mapping[str, Any], *, by_id: bool = False) -> dict[str,
 def _rows(contacts: Mapping[str, Any] | Iterable[Mapping[str, Any]], **kw: bool) -> list[Any]:
     items = [contacts] if isinstance(contacts, Mapping) else items_of(contacts, name="contacts")
     return [contact_row(item, **kw) for item in items]
+
+
+def _body(given: object, rows: list[Any]) -> Any:
+    """One contact goes as an object, several as an array: both as Ongage's page shows."""
+    return rows[0] if isinstance(given, Mapping) else rows
 
 
 class ContactsResource(APIResource):
@@ -75,7 +80,9 @@ class ContactsResource(APIResource):
         if not isinstance(overwrite, bool):
             raise InvalidArgumentError("overwrite must be True or False")
         rows = [{**row, "overwrite": overwrite} if overwrite else row for row in _rows(contacts)]
-        payload = await self._client.request("POST", "/api/v2/contacts", json=rows, list_id=list_id)
+        payload = await self._client.request(
+            "POST", "/api/v2/contacts", json=_body(contacts, rows), list_id=list_id
+        )
         return ContactWriteResult.from_payload(payload)
 
     async def update(
@@ -86,7 +93,9 @@ class ContactsResource(APIResource):
     ) -> ContactWriteResult:
         """``PUT /api/v2/contacts``: update existing contacts, matched by e-mail or ``id``."""
         rows = _rows(contacts, by_id=True)
-        payload = await self._client.request("PUT", "/api/v2/contacts", json=rows, list_id=list_id)
+        payload = await self._client.request(
+            "PUT", "/api/v2/contacts", json=_body(contacts, rows), list_id=list_id
+        )
         return ContactWriteResult.from_payload(payload)
 
     async def get(self, email: str, *, list_id: int | str | None = None) -> Contact:
@@ -97,10 +106,8 @@ class ContactsResource(APIResource):
     async def get_by_id(
         self, contact_id: int | str, *, list_id: int | str | None = None
     ) -> Contact:
-        """``GET /api/contacts/by_id/<id>``."""
-        if isinstance(contact_id, bool) or not str(contact_id).isdigit():
-            raise InvalidArgumentError(f"contact_id must be numeric, not {contact_id!r:.40}")
-        path = f"/api/contacts/by_id/{contact_id}"
+        """``GET /api/contacts/by_id/<id>``; Ongage's contact ids are opaque (hex) strings."""
+        path = f"/api/contacts/by_id/{check_contact_id(contact_id)}"
         return Contact.from_payload(await self._client.request("GET", path, list_id=list_id))
 
     async def find(self, email: str, *, behavior: bool | None = None) -> tuple[Contact, ...]:
@@ -109,7 +116,7 @@ class ContactsResource(APIResource):
         payload = await self._client.request(
             "GET", "/api/contacts/cross_account", params=params, list_scoped=False
         )
-        rows = payload if isinstance(payload, list) else []
+        rows = rows_of(payload)
         return tuple(Contact.from_payload(row) for row in rows)
 
     async def change_status(
@@ -142,7 +149,10 @@ class ContactsResource(APIResource):
     async def change_email(
         self, email: str, new_email: str, *, list_id: int | str | None = None
     ) -> Mapping[str, Any]:
-        """``PUT /api/contacts/change_email``."""
+        """``PUT /api/contacts/change_email``.
+
+        Seen in public client code, not on Ongage's help pages (undocumented).
+        """
         body = {"email": _email(email), "new_email": _email(new_email, "new_email")}
         payload = await self._client.request(
             "PUT", "/api/contacts/change_email", json=body, list_id=list_id
@@ -150,20 +160,25 @@ class ContactsResource(APIResource):
         return payload if isinstance(payload, Mapping) else {}
 
     async def delete(
-        self, contact_ids: Sequence[int | str], *, list_id: int | str | None = None
-    ) -> int:
-        """``POST /api/contacts/delete``; returns how many were deleted."""
-        ids = [str(c) for c in items_of(contact_ids, name="contact_ids")]
-        if not all(i.isdigit() for i in ids):
-            raise InvalidArgumentError("contact ids must be numeric")
-        payload = await self._client.request(
-            "POST",
-            "/api/contacts/delete",
-            json={"contact_ids": ids},
-            list_id=list_id,
-            idempotent=True,
+        self, contact_ids: str | Sequence[int | str], *, list_id: int | str | None = None
+    ) -> Any:
+        """``POST /api/contacts/delete``: one id (``{"contact_id"}``) or several
+        (``{"contact_ids": [...]}``).  Returns Ongage's answer as sent: its shape is not
+        documented.  Seen in public client code, not on Ongage's help pages.
+        """
+        if isinstance(contact_ids, str):
+            body: dict[str, Any] = {"contact_id": check_contact_id(contact_ids)}
+        else:
+            body = {
+                "contact_ids": [
+                    check_contact_id(c, name="each contact id")
+                    for c in items_of(contact_ids, name="contact_ids")
+                ]
+            }
+        # Deleting twice leaves the contacts deleted: safe to retry.
+        return await self._client.request(
+            "POST", "/api/contacts/delete", json=body, list_id=list_id, idempotent=True
         )
-        return int(payload.get("deleted", 0)) if isinstance(payload, Mapping) else 0
 
     # -- bulk ------------------------------------------------------------------------
 
@@ -204,15 +219,18 @@ class ContactsResource(APIResource):
         *,
         list_id: int | str | None = None,
         overwrite: bool = True,
-        chunk_size: int = 100,
+        chunk_size: int | None = None,
         on_progress: Callable[[BulkProgress], Any] | None = None,
         **options: Any,
     ) -> BulkResult:
-        """Create or update any number of contacts, ``chunk_size`` per call, at full budget.
+        """Create or update any number of contacts, a chunk per call, at full budget.
 
-        Options: ``max_chunk_bytes`` (256 KiB), ``fail_fast`` (False), ``total`` (for
-        progress when the input has no ``len``), ``dedupe_window`` (10,000 e-mails), ``keep_ids``
-        (False: successes are counted; True also maps each e-mail written to its id).
+        ``chunk_size=None`` sizes chunks as Ongage advises: at most 50 contacts and 8 KiB of
+        JSON a call (fewer for wide rows); an explicit 1-100 wins.
+        Options: ``max_chunk_bytes`` (8 KiB, or 256 KiB with an explicit ``chunk_size``),
+        ``fail_fast`` (False), ``total`` (for progress when the input has no ``len``),
+        ``dedupe_window`` (10,000 e-mails), ``keep_ids`` (False: successes are counted; True
+        also maps each e-mail written to its id).
         """
         operation = self.bulk_upsert(
             contacts,
@@ -229,7 +247,7 @@ class ContactsResource(APIResource):
         contacts: Iterable[Any] | AsyncIterable[Any],
         *,
         list_id: int | str | None = None,
-        chunk_size: int = 100,
+        chunk_size: int | None = None,
         on_progress: Callable[[BulkProgress], Any] | None = None,
         **options: Any,
     ) -> BulkResult:
@@ -263,7 +281,7 @@ class ContactsResource(APIResource):
         change_to: str,
         *,
         list_id: int | str | None = None,
-        chunk_size: int = 100,
+        chunk_size: int | None = None,
         on_progress: Callable[[BulkProgress], Any] | None = None,
         **options: Any,
     ) -> BulkResult:

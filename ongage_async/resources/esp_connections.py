@@ -1,18 +1,27 @@
-"""``client.esp_connections``: the sending connections the account may use."""
+"""``client.esp_connections``: the sending connections the account may use (page 820215810)."""
 
 from __future__ import annotations
 
+from .._errors import InvalidArgumentError
 from ..models import EspConnection
-from ._base import APIResource
+from ._base import APIResource, rows_of
 
 __all__ = ["EspConnectionsResource"]
 
 
 class EspConnectionsResource(APIResource):
-    async def options(self) -> tuple[EspConnection, ...]:
-        """``GET /api/esp_connections/options``."""
+    async def options(
+        self, *, active_only: bool | None = None, list_id: int | str | None = None
+    ) -> tuple[EspConnection, ...]:
+        """``GET /api/esp_connections/options``: ``id``, ``esp_id``, ``esp_name``,
+        ``support_transactional`` and ``name`` of each connection; ``active_only=True``
+        asks Ongage for the active ones only.  Sent with the list, as every Ongage call
+        may be ("otherwise the default list ID will be used")."""
+        if active_only is not None and not isinstance(active_only, bool):
+            raise InvalidArgumentError("active_only must be True or False")
+        params = None if active_only is None else {"active_only": active_only}
         payload = await self._client.request(
-            "GET", "/api/esp_connections/options", list_scoped=False
+            "GET", "/api/esp_connections/options", params=params, list_id=list_id
         )
-        rows = payload if isinstance(payload, list) else []
+        rows = rows_of(payload)
         return tuple(EspConnection.from_payload(row) for row in rows)

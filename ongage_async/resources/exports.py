@@ -1,66 +1,114 @@
-"""``client.exports``: contact exports, produced asynchronously as a ZIP of one CSV."""
+"""``client.exports``: contact exports (page 1027997823), produced asynchronously as a
+ZIP of one CSV.
+
+``job = await client.exports.create("actives", segment_ids=[4567], statuses=["active"],
+date_format="mm/dd/yyyy")``, then ``await job.download(path)``: Ongage documents no
+status call for one export, so readiness is learned from ``/retrieve`` alone (412 until
+the file is ready).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from .._errors import InvalidArgumentError
 from .._jobs import ExportJob
-from .._validation import items_of, require_text
-from ..models import ExportStatus
-from ._base import ListedResource, drop_none
+from .._validation import digit_id, items_of, require_text
+from ._base import APIResource, created_id, list_id_of, one_of
 
-__all__ = ["ExportsResource"]
+__all__ = ["DATE_FORMATS", "EXPORT_STATUSES", "ExportsResource"]
 
-_STATUSES = ("active", "unsubscribed", "bounced", "complaint", "soft_bounce", "removed")
+#: The ``date_format`` values Ongage's export page lists.
+DATE_FORMATS = (
+    "mm/dd/yyyy",
+    "mm/dd/yy",
+    "mm-dd-yyyy",
+    "mm-dd-yy",
+    "dd/mm/yyyy",
+    "dd/mm/yy",
+    "dd-mm-yyyy",
+    "dd-mm-yy",
+)
+#: The contact statuses an export may select (``status[]``).
+EXPORT_STATUSES = (
+    "active",
+    "unjoin-member",
+    "clicked",
+    "opened",
+    "inactive",
+    "bounced",
+    "complaint",
+)
+#: Statuses Ongage allows only in an export by segment.
+SEGMENT_ONLY_STATUSES = ("bounced", "complaint")
 
 
-class ExportsResource(ListedResource[ExportStatus]):
-    """``job = await client.exports.create(name=...)``, then ``await job.download(path)``."""
+def _ids(values: Sequence[int | str], name: str) -> list[int]:
+    return [int(digit_id(v, name=f"each of {name}")) for v in items_of(values, name=name)]
 
-    _path = "/api/export"
-    _model = ExportStatus.from_payload
+
+class ExportsResource(APIResource):
+    """Start an export and fetch its file."""
 
     async def create(
         self,
         name: str,
         *,
+        statuses: Sequence[str],
+        date_format: str,
         segment_ids: Sequence[int | str] | None = None,
         mailing_ids: Sequence[int | str] | None = None,
+        suppression_list: bool = False,
         fields: Sequence[str] | None = None,
-        statuses: Sequence[str] | None = None,
-        date_format: str | None = None,
         list_id: int | str | None = None,
     ) -> ExportJob:
-        """``POST /api/export``; returns a job handle."""
+        """``POST /api/export``; returns a job handle (``await job.download(path)``).
+
+        ``statuses`` (Ongage's ``status[]``) are among :data:`EXPORT_STATUSES`
+        (``bounced`` and ``complaint`` only with ``segment_ids``); ``date_format`` is
+        one of :data:`DATE_FORMATS`.  Export by ``segment_ids`` or by ``mailing_ids``;
+        a suppression list needs neither but its ``list_id`` (``suppression_list=True``).
+        ``fields`` (``fields_selected[]``) may name system fields such as
+        ``ocx_contact_id``.  Not retried after an ambiguous failure: it would export twice.
+        """
+        status_list = [
+            one_of(s, EXPORT_STATUSES, name="each status")
+            for s in items_of(statuses, name="statuses")
+        ]
+        body: dict[str, object] = {
+            "name": require_text(name, name="name"),
+            "date_format": one_of(date_format, DATE_FORMATS, name="date_format")
+            or _missing("date_format", DATE_FORMATS),
+            "file_format": "csv",
+            "status": status_list,
+        }
+        lid = list_id_of(list_id) or self._client.list_id
         if segment_ids is not None and mailing_ids is not None:
             raise InvalidArgumentError("export by segment_ids or by mailing_ids, not both")
-
-        def listed(value: object, name: str) -> list[Any] | None:
-            return None if value is None else items_of(value, name=name)
-
-        status_list = listed(statuses, "statuses")
-        if status_list is not None and not all(s in _STATUSES for s in status_list):
-            raise InvalidArgumentError(f"statuses must be among {', '.join(_STATUSES)}")
-        body = drop_none(
-            {
-                "name": require_text(name, name="name"),
-                "segment_id": listed(segment_ids, "segment_ids"),
-                "mailing_id": listed(mailing_ids, "mailing_ids"),
-                "fields_selected": listed(fields, "fields"),
-                "status": status_list,
-                "date_format": date_format,
-                "file_format": "csv",
-            }
-        )
-        lid = self._list_context(list_id)
+        if segment_ids is not None:
+            body["segment_id"] = _ids(segment_ids, "segment_ids")
+        elif mailing_ids is not None:
+            body["mailing_id"] = _ids(mailing_ids, "mailing_ids")
+        elif not suppression_list:
+            raise InvalidArgumentError(
+                "pass segment_ids= or mailing_ids= (or suppression_list=True with its list_id)"
+            )
+        elif lid is None:
+            raise InvalidArgumentError("a suppression list export needs its list_id")
+        if segment_ids is None and any(s in SEGMENT_ONLY_STATUSES for s in status_list):
+            raise InvalidArgumentError("statuses bounced and complaint need segment_ids")
+        if fields is not None:
+            body["fields_selected"] = [
+                require_text(f, name="each field") for f in items_of(fields, name="fields")
+            ]
         payload = await self._client.request("POST", "/api/export", json=body, list_id=lid)
-        return ExportJob(self._client, str(payload["id"]), lid)
+        return ExportJob(self._client, created_id(payload, "export"), lid)
 
     def job(self, export_id: int | str, *, list_id: int | str | None = None) -> ExportJob:
-        return ExportJob(self._client, str(export_id), self._list_context(list_id))
+        """A handle on an export started earlier."""
+        lid = list_id_of(list_id) or self._client.list_id
+        return ExportJob(self._client, digit_id(export_id, name="export_id"), lid)
 
-    async def get(self, export_id: int | str, *, list_id: int | str | None = None) -> ExportStatus:
-        status = await self.job(export_id, list_id=list_id).status()
-        return status if status is not None else ExportStatus(id=str(export_id))
+
+def _missing(name: str, allowed: tuple[str, ...]) -> str:
+    raise InvalidArgumentError(f"{name} is required, one of {', '.join(allowed)}")

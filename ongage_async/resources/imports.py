@@ -1,18 +1,35 @@
-"""``client.imports``: bulk CSV imports, which Ongage runs asynchronously."""
+"""``client.imports``: bulk CSV imports (page 1014366212), which Ongage runs asynchronously.
+
+Ongage fetches the file itself from ``file_url`` (a CSV/TXT, or a ZIP of one).  The
+status answers carry their counts as strings (``"total": "10"``); :class:`Import`
+turns them into ints.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from .._jobs import ImportJob
 from .._validation import require_text
 from ..models import Import
-from ._base import ListedResource, drop_none, one_of
+from ._base import ListedResource, created_id, drop_none, one_of
 
-__all__ = ["ImportsResource"]
+__all__ = ["CSV_DELIMITERS", "IMPORT_ACTIONS", "IMPORT_TYPES", "ImportsResource"]
 
-_DELIMITERS = (",", "|", "tab", ";")
-_ACTIONS = ("add", "remove", "unsubscribe", "resubscribe", "bounce", "complaint")
+#: Delimiters as Ongage reads them; the page writes tab as "Tab (t)", a tab character.
+CSV_DELIMITERS = (",", "|", "\t", ";")
+#: Spellings accepted for them here: ``"tab"`` and ``"t"`` name the tab character.
+_DELIMITER_NAMES = {"tab": "\t", "t": "\t", "comma": ",", "pipe": "|", "semicolon": ";"}
+IMPORT_ACTIONS = ("add", "remove", "unsubscribe", "resubscribe", "bounce", "complaint")
+IMPORT_TYPES = ("sending", "suppression")
+
+
+def csv_delimiter_of(value: object) -> str:
+    """``value`` as the delimiter Ongage expects (``"tab"`` -> a tab character)."""
+    if isinstance(value, str):
+        value = _DELIMITER_NAMES.get(value.lower(), value)
+    return one_of(value, CSV_DELIMITERS, name="csv_delimiter") or ","
 
 
 class ImportsResource(ListedResource[Import]):
@@ -33,30 +50,35 @@ class ImportsResource(ListedResource[Import]):
         ignore_empty: bool | None = None,
         overwrite_only_nulls: bool | None = None,
         send_welcome_message: bool | None = None,
-        fields: Mapping[str, str] | None = None,
+        fields: Mapping[str, Any] | None = None,
+        import_type: str | None = None,
         list_id: int | str | None = None,
     ) -> ImportJob:
         """``POST /api/import``; returns a job handle (``await job.wait()``).
 
+        ``csv_delimiter`` is ``","`` (default), ``"|"``, ``";"`` or a tab (``"\\t"``,
+        or ``"tab"``); ``import_action`` one of :data:`IMPORT_ACTIONS`; ``import_type``
+        the list's type, ``"sending"`` (Ongage's default) or ``"suppression"``.
         Not retried after an ambiguous failure: a repeated import runs twice.
         """
         body = drop_none(
             {
                 "file_url": require_text(file_url, name="file_url"),
                 "name": name,
-                "csv_delimiter": one_of(csv_delimiter, _DELIMITERS, name="csv_delimiter"),
+                "csv_delimiter": csv_delimiter_of(csv_delimiter),
                 "encoding": encoding,
-                "import_action": one_of(import_action, _ACTIONS, name="import_action"),
+                "import_action": one_of(import_action, IMPORT_ACTIONS, name="import_action"),
                 "overwrite": overwrite,
                 "ignore_empty": ignore_empty,
                 "overwrite_only_nulls": overwrite_only_nulls,
                 "send_welcome_message": send_welcome_message,
                 "fields": dict(fields) if fields is not None else None,
+                "import_type": one_of(import_type, IMPORT_TYPES, name="import_type"),
             }
         )
         lid = self._list_context(list_id)
         payload = await self._client.request("POST", "/api/import", json=body, list_id=lid)
-        return ImportJob(self._client, str(payload["id"]), lid)
+        return ImportJob(self._client, created_id(payload, "import"), lid)
 
     def job(self, import_id: int | str, *, list_id: int | str | None = None) -> ImportJob:
         """A handle on an import started earlier."""

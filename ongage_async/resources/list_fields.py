@@ -1,27 +1,80 @@
-"""``client.list_fields``: a list's fields, plus ``all_lists`` across the account."""
+"""``client.list_fields``: a list's fields (page 1027965094), and ``all_lists``, which
+creates one field in every list of the account."""
 
 from __future__ import annotations
 
-from ..models import ListField
-from ._base import CollectionResource, one_of
+from collections.abc import Mapping
+from typing import Any
 
-__all__ = ["ListFieldsResource"]
+from .._errors import InvalidArgumentError
+from .._validation import require_text
+from ..models import AllListsFieldResult, ListField
+from ._base import CollectionResource, drop_none, one_of
 
-FIELD_TYPES = ("string", "numeric", "date", "email", "boolean", "phone")
+__all__ = ["FIELD_TYPES", "ListFieldsResource"]
+
+#: The types Ongage's list fields page documents.
+FIELD_TYPES = ("date", "email", "numeric", "string")
+
+
+def check_field(values: Mapping[str, Any], *, creating: bool) -> None:
+    """The page's rules: ``name``, ``title``, ``type`` and ``position`` are required to
+    create a field, and a date field needs its ``format``."""
+    if "type" in values:
+        one_of(values["type"], FIELD_TYPES, name="type")
+    if not creating:
+        return
+    for name in ("name", "title"):
+        require_text(values.get(name), name=name)
+    if values.get("type") is None:
+        raise InvalidArgumentError(f"type is required, one of {', '.join(FIELD_TYPES)}")
+    position = values.get("position")
+    if isinstance(position, bool) or not isinstance(position, int) or position < 0:
+        raise InvalidArgumentError(f"position is required, an int >= 0, not {position!r:.40}")
+    if values["type"] == "date":
+        require_text(values.get("format"), name="format (required for a date field)")
 
 
 class ListFieldsResource(CollectionResource[ListField]):
+    """``get``, ``list``, ``iter``, ``create``, ``update``, ``delete`` and ``all_lists``."""
+
     _path = "/api/list_fields"
     _model = ListField.from_payload
-    _required = ("name", "type")
 
-    def _check_values(self, values: dict[str, object], *, creating: bool) -> None:  # type: ignore[override]
+    def _check_values(self, values: Mapping[str, Any], *, creating: bool) -> None:
         super()._check_values(values, creating=creating)
-        if "type" in values:
-            one_of(values["type"], FIELD_TYPES, name="type")
+        check_field(values, creating=creating)
 
-    async def all_lists(self) -> tuple[ListField, ...]:
-        """``GET /api/list_fields/all_lists``: the fields of every list."""
-        payload = await self._client.request("GET", "/api/list_fields/all_lists", list_scoped=False)
-        rows = payload if isinstance(payload, list) else []
-        return tuple(ListField.from_payload(row) for row in rows)
+    async def all_lists(
+        self,
+        *,
+        name: str,
+        title: str,
+        type: str,
+        position: int,
+        format: str | None = None,
+        default: Any = None,
+        mandatory: bool | None = None,
+    ) -> AllListsFieldResult:
+        """``POST /api/list_fields/all_lists``: create this field in every list.
+
+        Answers which lists got it (``created``) and why the others did not
+        (``failed``, by list id).  Not retried after an ambiguous failure: a second
+        call would try to create the field again.
+        """
+        body = drop_none(
+            {
+                "name": name,
+                "title": title,
+                "type": type,
+                "format": format,
+                "default": default,
+                "mandatory": mandatory,
+                "position": position,
+            }
+        )
+        check_field(body, creating=True)
+        payload = await self._client.request(
+            "POST", "/api/list_fields/all_lists", json=body, list_scoped=False
+        )
+        return AllListsFieldResult.from_payload(payload)

@@ -1,32 +1,111 @@
-"""``client.mailings``: ``/api/mailings`` plus ``abort``, ``cancel`` and ``unschedule``."""
+"""``client.mailings``: ``/api/mailings`` and the ``PUT`` actions ``abort``, ``cancel`` and
+``unschedule`` (page 939458561).
+
+Ongage **launches a mailing at once** when ``POST /api/mailings`` carries no
+``schedule_date``.  So :meth:`MailingsResource.create` never sends one without it by
+accident: either a ``schedule_date``, or ``send_now=True`` in so many words; anything
+else raises before a byte is sent.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .._errors import InvalidArgumentError
 from ..models import Mailing
 from ._base import CollectionResource
 
-__all__ = ["MailingsResource"]
+__all__ = ["MailingsResource", "schedule_timestamp"]
+
+logger = logging.getLogger("ongage_async")
+
+
+def schedule_timestamp(value: object, *, now: Callable[[], float] = time.time) -> int:
+    """``schedule_date`` as the Unix time Ongage wants (an aware datetime or seconds).
+
+    A time in the past is sent as given, with a warning: Ongage may start it at once.
+    """
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise InvalidArgumentError("schedule_date must be timezone-aware (e.g. UTC)")
+        seconds = value.timestamp()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise InvalidArgumentError(
+            f"schedule_date must be an aware datetime or a Unix time, not {value!r:.40}"
+        )
+    if not math.isfinite(seconds) or seconds < 1:
+        raise InvalidArgumentError("schedule_date must be a positive Unix time")
+    if seconds <= now():
+        # Sent as given (the caller named a time), but said out loud: Ongage may start
+        # a mailing whose time has passed at once.
+        logger.warning("schedule_date %d is in the past: Ongage may send at once", seconds)
+    return int(seconds)
 
 
 class MailingsResource(CollectionResource[Mailing]):
+    """Mailings (campaigns); ``status`` is a :class:`~ongage_async.MailingStatus`."""
+
     _path = "/api/mailings"
     _model = Mailing.from_payload
 
+    async def create(
+        self,
+        *,
+        schedule_date: dt.datetime | int | None = None,
+        send_now: bool = False,
+        list_id: int | str | None = None,
+        **values: Any,
+    ) -> Mailing:
+        """``POST /api/mailings``: schedule a mailing, or launch it with ``send_now=True``.
+
+        Without ``schedule_date`` Ongage starts sending at once; this method refuses
+        that unless ``send_now=True`` is passed.  Not retried after an ambiguous
+        failure: a second call would create (and maybe send) a second mailing.
+        """
+        if not isinstance(send_now, bool):
+            raise InvalidArgumentError("send_now must be True or False")
+        if "schedule_date" in values:
+            raise InvalidArgumentError("pass schedule_date= as its own argument")
+        if send_now and schedule_date is not None:
+            raise InvalidArgumentError("pass schedule_date= or send_now=True, not both")
+        if not send_now and schedule_date is None:
+            raise InvalidArgumentError(
+                "Ongage launches a mailing created without schedule_date at once: pass "
+                "schedule_date= to schedule it, or send_now=True to send it now"
+            )
+        if schedule_date is not None:
+            values["schedule_date"] = schedule_timestamp(schedule_date)
+        return await super().create(list_id=list_id, **values)
+
     async def _act(self, mailing_id: int | str, verb: str, list_id: int | str | None) -> Mailing:
+        # Documented as PUT.  abort toggles, so a repeat could undo it: never retried
+        # blindly; cancel and unschedule end in the same state if repeated.
         payload = await self._client.request(
-            "POST", f"{self._item(mailing_id)}/{verb}", list_id=list_id, idempotent=True
+            "PUT",
+            f"{self._item(mailing_id)}/{verb}",
+            list_id=list_id,
+            idempotent=verb != "abort",
         )
         return Mailing.from_payload(payload)
 
     async def abort(self, mailing_id: int | str, *, list_id: int | str | None = None) -> Mailing:
-        """Stop a mailing that is sending."""
+        """``PUT /api/mailings/<id>/abort``: toggles a mailing between On Hold (60009),
+        Stopped (60010) and In Progress (60003), as Ongage documents."""
         return await self._act(mailing_id, "abort", list_id)
 
     async def cancel(self, mailing_id: int | str, *, list_id: int | str | None = None) -> Mailing:
+        """``PUT /api/mailings/<id>/cancel``: cancel (delete) a mailing (60006)."""
         return await self._act(mailing_id, "cancel", list_id)
 
     async def unschedule(
         self, mailing_id: int | str, *, list_id: int | str | None = None
     ) -> Mailing:
-        """Back to draft (only from scheduled)."""
+        """``PUT /api/mailings/<id>/unschedule``: a scheduled mailing back to new (60001)."""
         return await self._act(mailing_id, "unschedule", list_id)

@@ -1,12 +1,19 @@
-"""``client.reports``: ``POST /api/reports/query`` with typed arguments, and ``daily``.
+"""``client.reports``: ``POST /api/reports/query`` (page 868057089) with typed arguments,
+and ``daily``.
 
 Rows come back as mappings keyed by the select names or aliases.  A report changes
 nothing on the server, so it is sent as idempotent (retried after a 5xx).
+
+Which lists a report covers: ``list_ids`` when given (``"all"`` or ids); otherwise the
+list of the call (``list_id=``), else the client's list, sent in the route as for any
+list-scoped call, else the account's default list.  Ongage reports on that one list
+when ``list_ids`` is absent, so the client's list must travel with the query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
@@ -21,10 +28,13 @@ __all__ = ["Report", "ReportsResource"]
 OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "IN", "NOT IN", "LIKE")
 SOURCES = ("mailing", "list")
 DIRECTIONS = ("ASC", "DESC")
+#: Filters on these fields take dates: a ``date`` or a ``"YYYY-MM-DD"`` string.
+DATE_FIELDS = ("stats_date",)
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 SelectItem = str | tuple[str, str]
 FilterClause = tuple[str, str, Any]
-OrderItem = str | tuple[str, Literal["ASC", "DESC"]]
+OrderItem = str | tuple[str, str]
 
 
 @attrs.frozen
@@ -68,18 +78,50 @@ def _filters(clauses: Sequence[FilterClause] | None) -> list[list[Any]] | None:
             raise InvalidArgumentError(f"a filter is (field, operator, value): {clause!r:.60}")
         field, operator, value = clause
         one_of(operator, OPERATORS, name="filter operator")
+        if field in DATE_FIELDS:
+            value = [_day(v) for v in value] if isinstance(value, (list, tuple)) else _day(value)
         wire.append([field, operator, value])
     return wire
 
 
-def _order(order: Sequence[OrderItem] | None) -> list[list[str]] | None:
+def _day(value: object) -> str:
+    """A date filter value as Ongage documents it: ``"YYYY-MM-DD"``."""
+    if isinstance(value, dt.date):  # a datetime too: its calendar date
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise InvalidArgumentError(f"a date filter takes a date or 'YYYY-MM-DD', not {value!r:.40}")
+
+
+def _group(group: Sequence[str | Sequence[str]] | None) -> list[Any] | None:
+    """Field names, and date grouping as documented: ``["stats_date", "day"]``."""
+    if group is None:
+        return None
+    wire: list[Any] = []
+    for item in items_of(group, name="group"):
+        if isinstance(item, str) and item:
+            wire.append(item)
+        elif isinstance(item, (list, tuple)) and item and all(isinstance(p, str) for p in item):
+            wire.append(list(item))
+        else:
+            raise InvalidArgumentError(f"a group item is a field name: {item!r:.60}")
+    return wire
+
+
+def _order(order: Sequence[OrderItem] | None) -> list[Any] | None:
     if order is None:
         return None
-    wire = []
+    wire: list[Any] = []
     for item in items_of(order, name="order", allow_empty=True):
-        if isinstance(item, str):
-            field, direction = item, "ASC"
-        elif isinstance(item, (tuple, list)) and len(item) == 2:
+        if isinstance(item, str) and item:
+            wire.append(item)  # a bare name, as the page's example sends it
+            continue
+        if isinstance(item, (tuple, list)) and len(item) == 2:
             field, direction = item
         else:
             raise InvalidArgumentError(
@@ -87,7 +129,9 @@ def _order(order: Sequence[OrderItem] | None) -> list[list[str]] | None:
             )
         if not isinstance(field, str) or not field:
             raise InvalidArgumentError(f"an order field must be a name, not {field!r:.60}")
-        wire.append([field, one_of(direction, DIRECTIONS, name="order direction") or "ASC"])
+        # Any case is accepted ("asc", as a public client sends it); sent as documented.
+        upper = direction.upper() if isinstance(direction, str) else direction
+        wire.append([field, one_of(upper, DIRECTIONS, name="order direction") or "ASC"])
     return wire
 
 
@@ -95,10 +139,6 @@ def _list_ids(list_ids: Literal["all"] | Sequence[int | str] | None) -> Any:
     if list_ids is None or list_ids == "all":
         return list_ids
     return [int(list_id_of(lid) or 0) for lid in items_of(list_ids, name="list_ids")]
-
-
-def _day(value: dt.date) -> int:
-    return int(dt.datetime.combine(value, dt.time(), tzinfo=dt.timezone.utc).timestamp())
 
 
 class ReportsResource(APIResource):
@@ -110,32 +150,53 @@ class ReportsResource(APIResource):
         *,
         list_ids: Literal["all"] | Sequence[int | str] | None = None,
         source: Literal["mailing", "list"] | None = None,
-        group: Sequence[str] | None = None,
+        group: Sequence[str | Sequence[str]] | None = None,
         filter: Sequence[FilterClause] | None = None,
         order: Sequence[OrderItem] | None = None,
         offset: int | None = None,
         limit: int | None = None,
         calculate_rates: bool | None = None,
         time_zone: str | None = None,
+        value: str | None = None,
+        format: str | None = None,
+        list_id: int | str | None = None,
     ) -> Report:
-        """``POST /api/reports/query``; ``source`` is Ongage's ``from``."""
+        """``POST /api/reports/query``; ``source`` is Ongage's ``from``.
+
+        Without ``list_ids`` the report covers ``list_id`` (else the client's list);
+        ``list_ids`` and ``list_id`` together are refused.  Date filters (``stats_date``)
+        take ``date`` objects or ``"YYYY-MM-DD"`` strings; without one, Ongage returns
+        about the last month only.  ``group`` may use the date aliases
+        (``["stats_date", "day"]``); order directions are accepted in any case.
+        ``value`` and ``format`` are passed as given.
+        """
         offset, limit = page_bounds(offset, limit)
+        if list_ids is not None and list_id is not None:
+            raise InvalidArgumentError("pass list_ids= or list_id=, not both")
         body = drop_none(
             {
                 "select": _select(select),
                 "list_ids": _list_ids(list_ids),
                 "from": one_of(source, SOURCES, name="source"),
-                "group": list(group) if group is not None else None,
+                "group": _group(group),
                 "filter": _filters(filter),
                 "order": _order(order),
                 "offset": offset,
                 "limit": limit,
                 "calculate_rates": calculate_rates,
                 "time_zone": time_zone,
+                "value": value,
+                "format": format,
             }
         )
         response = await self._client.request(
-            "POST", "/api/reports/query", json=body, list_scoped=False, idempotent=True, raw=True
+            "POST",
+            "/api/reports/query",
+            json=body,
+            list_id=list_id,
+            list_scoped=list_ids is None,
+            idempotent=True,
+            raw=True,
         )
         rows = response.payload if isinstance(response.payload, list) else []
         return Report(tuple(dict(r) for r in rows if isinstance(r, Mapping)), response.total)
@@ -149,18 +210,22 @@ class ReportsResource(APIResource):
         until: dt.date | None = None,
     ) -> Report:
         """One row per day (``stats_date``) with ``metrics`` for a list (default: the client's,
-        else every list), oldest first: the common dashboard query as one call."""
+        else every list), oldest first: the common dashboard query as one call.
+
+        Give ``since``: without a ``stats_date`` filter Ongage covers about a month.
+        """
         if since is not None and until is not None and since > until:
             raise InvalidArgumentError("since must not be after until")
         lid = list_id_of(list_id) or self._client.list_id
         clauses: list[FilterClause] = []
         if since is not None:
-            clauses.append(("stats_date", ">=", _day(since)))
+            clauses.append(("stats_date", ">=", since))
         if until is not None:
-            clauses.append(("stats_date", "<", _day(until + dt.timedelta(days=1))))
+            clauses.append(("stats_date", "<=", until))
         return await self.query(
             ["stats_date", *metrics],
-            list_ids=[lid] if lid else "all",
+            list_ids=None if lid else "all",
+            list_id=lid,
             group=["stats_date"],
             filter=clauses or None,
             order=[("stats_date", "ASC")],

@@ -24,10 +24,22 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
     A send is not idempotent: after a 5xx, a timeout or a dropped connection it is
     *not* retried (the e-mail may have gone out) unless you pass ``idempotent=True``.
     A 429 is still retried, since a rejected call sent nothing.
+
+    The answer of a send is not documented publicly: :class:`SendResult` keeps its
+    ``payload`` as Ongage sent it.  Campaigns (page 947486763): ``list``, ``create``
+    (``name`` and ``description`` required), ``update``, ``delete``; ``get``
+    (``GET /api/transactional/<id>``) is undocumented.
     """
 
     _path = "/api/transactional"
     _model = TransactionalCampaign.from_payload
+    _required = ("name", "description")
+
+    async def get(
+        self, item_id: int | str, *, list_id: int | str | None = None
+    ) -> TransactionalCampaign:
+        """``GET /api/transactional/<id>``: undocumented (no Ongage page shows it)."""
+        return await super().get(item_id, list_id=list_id)
 
     async def send(
         self,
@@ -38,11 +50,17 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
         sending_connection_id: int | str | None = None,
         check_status: bool | None = None,
         check_global_and_list_suppression: bool | None = None,
+        check_suppression: bool | None = None,
         dynamic_fields: Mapping[str, Mapping[str, Any]] | None = None,
         list_id: int | str | None = None,
         idempotent: bool = False,
     ) -> SendResult:
-        """``POST /api/transactional/send``: a stored e-mail message to each recipient."""
+        """``POST /api/transactional/send``: a stored e-mail message to each recipient.
+
+        ``check_suppression`` is the flag the transactional page's example sends;
+        ``check_global_and_list_suppression`` is the one the FAQ names.  Each is sent
+        only when given.
+        """
         if isinstance(message_id, bool) or not str(message_id).strip():
             raise InvalidArgumentError("message_id is required")
         body = drop_none(
@@ -53,6 +71,7 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
                 "sending_connection_id": sending_connection_id,
                 "check_status": check_status,
                 "check_global_and_list_suppression": check_global_and_list_suppression,
+                "check_suppression": check_suppression,
                 "message_dynamic_fields_per_recipient": dynamic_fields,
             }
         )
