@@ -20,13 +20,17 @@ How it works, and why:
   repeat further apart is sent again (with ``overwrite`` it is reported as updated).
 * Successes are counted, not stored (unless ``keep_ids=True``): only failed and skipped
   rows are kept, with their reasons.
-* A chunk that the server finds too large (400/413 saying so) is split in halves and
-  retried, down to single contacts, instead of failing its contacts.
+* Chunks follow Ongage's advice: at most 50 rows and 8 KiB of JSON by default, so wide
+  rows go fewer to a call (see ``_chunking``).
+* Too large (a 413, or a 400 saying so): the chunk is split in halves, down to single
+  contacts, and the target drops to the half for the rest of the run.  An upsert with
+  ``overwrite`` (safe to resend) that times out is split the same way, and the target
+  drops to the size that got through; once one contact alone times out, size is not the
+  cause and timeouts fail their rows as before (an outage must not cost a call per row).
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections import OrderedDict
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
@@ -35,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
+from ._chunking import chunk_bytes, chunk_target, positive_int, resendable, row_bytes, too_large
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -52,7 +57,6 @@ __all__ = ["BulkOperation", "BulkProgress", "BulkResult"]
 
 Row = dict[str, Any]
 ProgressCallback = Callable[["BulkProgress"], Any]
-_TOO_LARGE = ("too large", "too many", "entity too large", "payload")
 
 
 @attrs.frozen
@@ -69,6 +73,9 @@ class BulkProgress:
     rate_limited: int
     in_flight: int
     elapsed: float
+    #: The current target of a chunk: lower than at the start once a chunk was too large.
+    chunk_size: int = 0
+    chunk_bytes: int = 0
 
     @property
     def rate(self) -> float:
@@ -84,6 +91,8 @@ class BulkResult:
     succeed; ``failed`` and ``skipped`` map each such row (its e-mail, or
     ``"email (row N)"`` where that is ambiguous) to the reason.  ``ids`` holds e-mail ->
     contact id for the rows written, only when the run was asked to ``keep_ids``.
+    ``chunk_size``/``chunk_bytes`` are the chunk target at the end; ``splits`` counts the
+    chunks split as too large (or built before the target dropped).
     """
 
     created: int
@@ -94,6 +103,9 @@ class BulkResult:
     calls: int
     elapsed: float
     ids: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    chunk_size: int = 0
+    chunk_bytes: int = 0
+    splits: int = 0
 
     @property
     def ok(self) -> bool:
@@ -155,21 +167,17 @@ class BulkOperation:
         send: Callable[[list[Row]], Awaitable[Mapping[str, tuple[str, str]]]],
         prepare: Callable[[Any], tuple[Row | None, str]],
         *,
-        chunk_size: int = 100,
-        max_chunk_bytes: int = 256 * 1024,
+        chunk_size: int | None = None,
+        max_chunk_bytes: int | None = None,
         fail_fast: bool = False,
         on_progress: ProgressCallback | None = None,
         total: int | None = None,
         dedupe_window: int = 10_000,
         keep_ids: bool = False,
     ) -> None:
-        for name, value in (
-            ("chunk_size", chunk_size),
-            ("max_chunk_bytes", max_chunk_bytes),
-            ("dedupe_window", dedupe_window),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InvalidArgumentError(f"{name} must be a positive int, not {value!r:.40}")
+        # (rows, JSON bytes) a chunk may hold; it only ever drops during a run.
+        self._target = chunk_target(chunk_size, max_chunk_bytes)
+        self._window_size = positive_int("dedupe_window", dedupe_window)
         if isinstance(rows, (str, bytes, Mapping)) or not isinstance(
             rows, (Iterable, AsyncIterable)
         ):
@@ -180,13 +188,12 @@ class BulkOperation:
         self._rows = rows
         self._send = send
         self._prepare = prepare
-        self._chunk_size = chunk_size
-        self._max_bytes = max_chunk_bytes
+        self._splits = 0
+        self._timeouts_split = True  # until a single contact times out
         self._fail_fast = fail_fast
         self._on_progress = on_progress
         self._total = total if total is not None else _length(rows)
         self._window: OrderedDict[str, None] = OrderedDict()
-        self._window_size = dedupe_window
         self._tally = _Tally(ids={} if keep_ids else None)
         self._started = 0.0
         self._calls_before = 0
@@ -210,6 +217,9 @@ class BulkOperation:
             calls=self._calls(),
             elapsed=self._elapsed(),
             ids=dict(tally.ids) if tally.ids is not None else {},
+            chunk_size=self._target[0],
+            chunk_bytes=self._target[1],
+            splits=self._splits,
         )
 
     def progress(self) -> BulkProgress:
@@ -226,6 +236,8 @@ class BulkOperation:
             rate_limited=stats.rate_limited,
             in_flight=stats.in_flight,
             elapsed=self._elapsed(),
+            chunk_size=self._target[0],
+            chunk_bytes=self._target[1],
         )
 
     def _calls(self) -> int:
@@ -272,7 +284,13 @@ class BulkOperation:
             async for chunk in chunks:
                 await self._deliver(chunk, scope)
 
-    async def _deliver(self, chunk: list[Row], scope: anyio.CancelScope) -> None:
+    async def _deliver(
+        self, chunk: list[Row], scope: anyio.CancelScope, after_timeout: bool = False
+    ) -> None:
+        if len(chunk) > self._target[0]:
+            # Built before the target dropped: sent whole, it would likely fail again.
+            await self._split(chunk, scope, False)
+            return
         try:
             outcome = await self._send(chunk)
         except (AuthenticationError, PermissionDeniedError) as exc:
@@ -283,17 +301,42 @@ class BulkOperation:
             scope.cancel()
             return
         except APIError as exc:
-            if len(chunk) > 1 and _too_large(exc):
-                half = len(chunk) // 2
-                await self._deliver(chunk[:half], scope)
-                await self._deliver(chunk[half:], scope)
+            if len(chunk) > 1 and too_large(exc):
+                # The server did nothing and said why: resending less is always safe.
+                await self._split(chunk, scope, after_timeout, lower=True)
                 return
             self._fail_chunk(chunk, f"{type(exc).__name__}: {exc.message}", scope)
             return
-        except (APIConnectionError, OngageError) as exc:
+        except APIConnectionError as exc:
+            # A big chunk can time out (or have its connection cut) where a smaller one
+            # would not; only an upsert that overwrites may be sent again after that.
+            if self._timeouts_split and exc.request_sent and resendable(chunk):
+                if len(chunk) > 1:
+                    await self._split(chunk, scope, True)
+                    return
+                self._timeouts_split = False  # one contact timed out: not a matter of size
             self._fail_chunk(chunk, f"{type(exc).__name__}: {exc}", scope)
             return
+        except OngageError as exc:
+            self._fail_chunk(chunk, f"{type(exc).__name__}: {exc}", scope)
+            return
+        if after_timeout:  # this size got through where a bigger one timed out
+            self._lower(len(chunk), chunk_bytes(chunk))
         self._apply(chunk, outcome)
+
+    async def _split(
+        self, chunk: list[Row], scope: anyio.CancelScope, after_timeout: bool, lower: bool = False
+    ) -> None:
+        self._splits += 1
+        half = (len(chunk) + 1) // 2  # the bigger half first: if it fits, so does the other
+        if lower:
+            self._lower(half, chunk_bytes(chunk[:half]))
+        await self._deliver(chunk[:half], scope, after_timeout)
+        await self._deliver(chunk[half:], scope, after_timeout)
+
+    def _lower(self, rows: int, size: int) -> None:
+        """Lower the target for the rest of the run, never below one row per chunk."""
+        self._target = (max(1, min(self._target[0], rows)), max(1, min(self._target[1], size)))
 
     def _apply(self, chunk: list[Row], outcome: Mapping[str, tuple[str, str]]) -> None:
         tally = self._tally
@@ -330,12 +373,13 @@ class BulkOperation:
             row = self._admit(raw)
             if row is None:
                 continue
-            row_bytes = len(json.dumps(row, default=str)) + 1
-            if chunk and (len(chunk) >= self._chunk_size or size + row_bytes > self._max_bytes):
+            share = row_bytes(row)
+            rows_cap, bytes_cap = self._target  # read per row: it may have dropped meanwhile
+            if chunk and (len(chunk) >= rows_cap or size + share > bytes_cap):
                 yield chunk
                 chunk, size = [], 2
             chunk.append(row)
-            size += row_bytes
+            size += share
         if chunk:
             yield chunk
 
@@ -365,12 +409,6 @@ class BulkOperation:
 def _label(raw: Any) -> str:
     email = raw.get("email") if isinstance(raw, Mapping) else raw
     return email[:100] if isinstance(email, str) and email else "<no email>"
-
-
-def _too_large(exc: APIError) -> bool:
-    return exc.status == 413 or (
-        exc.status == 400 and any(w in exc.message.lower() for w in _TOO_LARGE)
-    )
 
 
 def _length(rows: Any) -> int | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,6 +34,47 @@ def accounted(result: BulkResult) -> int:
     return result.accounted
 
 
+#: The documented default chunk target: 50 rows and 8 KiB of JSON a call.
+ROWS, BYTES = 50, 8 * 1024
+
+
+def wide(n: int) -> Iterator[dict[str, Any]]:
+    """Rows with 20 fields: about 700 bytes of JSON each."""
+    for i in range(n):
+        fields = {f"field_{k:02d}": f"value {k} of {i:05d}" for k in range(20)}
+        yield {"email": f"w{i}@example.com", "fields": fields}
+
+
+class Wire(httpx.AsyncBaseTransport):
+    """The sandbox behind a wire that records each contacts write (rows, bytes, status)
+    and can time out the big ones (``slow_over`` rows) or answer the next one with a 400."""
+
+    def __init__(self, sandbox: Sandbox, slow_over: int | None = None, bad: str = "") -> None:
+        self.inner = sandbox.transport()
+        self.slow_over = slow_over
+        self.bad = bad
+        self.writes: list[tuple[int, int, int | str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith("/api/v2/contacts"):
+            return await self.inner.handle_async_request(request)
+        rows, size = len(json.loads(request.content)), len(request.content)
+        if self.slow_over is not None and rows > self.slow_over:
+            self.writes.append((rows, size, "timeout"))
+            raise httpx.ReadTimeout("timed out", request=request)
+        if self.bad:
+            self.writes.append((rows, size, 400))
+            payload = {"code": 400, "message": self.bad, "errors": []}
+            self.bad = ""
+            return httpx.Response(400, json={"metadata": {"error": True}, "payload": payload})
+        response = await self.inner.handle_async_request(request)
+        self.writes.append((rows, size, response.status_code))
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 async def test_upsert_many_uses_the_fewest_calls_and_no_429() -> None:
     sandbox = make_sandbox(latency=(0.001, 0.004))
     rows = [*people(1234), {"email": "broken"}, {"fields": {"x": 1}}, {"email": "p7@example.com"}]
@@ -44,7 +87,7 @@ async def test_upsert_many_uses_the_fewest_calls_and_no_429() -> None:
         "<no email> (row 1236)": "a contact's email is not a valid e-mail address: None",
         "p7@example.com (row 1237)": "duplicate: an earlier row wins",
     }
-    assert result.calls == math.ceil(1234 / 100)
+    assert result.calls == math.ceil(1234 / 50)  # Ongage's "typically 5-50" a call
     assert sandbox.recorder.rejected_429 == 0
     assert sandbox.recorder.peak_in_flight <= 10
     assert sandbox.recorder.most_in_any_window(0.2) <= 60
@@ -82,6 +125,121 @@ async def test_chunks_are_capped_by_bytes_too() -> None:
         result = await client.contacts.upsert_many(wide, chunk_size=100, max_chunk_bytes=5000)
     assert result.created == 40
     assert result.calls == 10  # four ~1 KB rows fit in 5,000 bytes
+
+
+async def test_small_rows_go_50_to_a_call_by_default() -> None:
+    sandbox = make_sandbox()
+    wire = Wire(sandbox)
+    async with sandbox.client(retry=RETRY, list_id=500, transport=wire) as client:
+        result = await client.contacts.upsert_many(people(1234))
+    sizes = [rows for rows, _, _ in wire.writes]
+    assert result.created == 1234 and result.calls == len(sizes) == 25
+    assert all(50 <= rows <= 100 for rows in sizes[:-1]) and sum(sizes) == 1234
+    assert sizes[:-1] == [ROWS] * 24  # the top of Ongage's "typically 5-50"
+    assert (result.chunk_size, result.chunk_bytes, result.splits) == (ROWS, BYTES, 0)
+
+
+async def test_an_explicit_chunk_size_wins_up_to_100() -> None:
+    sandbox = make_sandbox()
+    wire = Wire(sandbox)
+    async with sandbox.client(retry=RETRY, list_id=500, transport=wire) as client:
+        result = await client.contacts.upsert_many(wide(250), chunk_size=100)
+        for bad in (0, 101, 1000, True, "50"):
+            with pytest.raises(InvalidArgumentError, match="chunk_size must be"):
+                await client.contacts.upsert_many(people(1), chunk_size=bad)
+        with pytest.raises(InvalidArgumentError, match="max_chunk_bytes must be"):
+            await client.contacts.upsert_many(people(1), max_chunk_bytes=0)
+    assert result.created == 250
+    assert [rows for rows, _, _ in wire.writes] == [100, 100, 50]  # the 8 KiB default is off
+
+
+async def test_wide_rows_go_fewer_to_a_call_within_the_byte_target() -> None:
+    sandbox = make_sandbox()
+    wire = Wire(sandbox)
+    async with sandbox.client(retry=RETRY, list_id=500, transport=wire) as client:
+        result = await client.contacts.upsert_many(wide(300))
+    assert result.created == 300 and result.ok
+    sizes = [rows for rows, _, _ in wire.writes]
+    assert sum(sizes) == 300 and max(sizes) < ROWS  # Ongage: "10, 20 ... depending on size"
+    assert all(5 <= rows <= 20 for rows in sizes[:-1])
+    row = len(json.dumps(next(wide(1)))) + 2
+    assert all(body <= BYTES for _, body, _ in wire.writes)
+    # Packed tight: each call but the last holds as many rows as fit.
+    assert all(body > BYTES - 2 * row for _, body, _ in wire.writes[:-1])
+
+
+async def test_a_413_splits_the_chunk_and_lowers_the_target_for_the_rest() -> None:
+    sandbox = make_sandbox(max_contacts_per_call=30)
+    wire = Wire(sandbox)
+    async with sandbox.client(retry=RETRY, list_id=500, transport=wire, max_concurrency=1) as c:
+        result = await c.contacts.upsert_many(people(500))
+    assert result.created == 500 and result.ok
+    assert wire.writes[0][::2] == (50, 413)
+    assert [status for _, _, status in wire.writes].count(413) == 1
+    # The chunk built while the first was failing is split before it is sent; every
+    # later one is built at the lowered target.
+    assert all(rows <= 25 for rows, _, _ in wire.writes[1:])
+    assert result.chunk_size == 25 and result.chunk_bytes < BYTES and result.splits >= 1
+
+
+async def test_a_413_costs_at_most_one_call_per_worker() -> None:
+    sandbox = make_sandbox(max_contacts_per_call=30)
+    wire = Wire(sandbox)
+    async with sandbox.client(retry=RETRY, list_id=500, transport=wire) as client:
+        result = await client.contacts.upsert_many(people(2000))
+    assert result.created == 2000
+    assert [status for _, _, status in wire.writes].count(413) <= 10
+
+
+async def test_an_ordinary_400_fails_its_chunk_without_splitting() -> None:
+    sandbox = make_sandbox()
+    wire = Wire(sandbox, bad="Invalid payload: too many fields for this list")
+    async with sandbox.client(retry=RETRY, list_id=500, transport=wire, max_concurrency=1) as c:
+        result = await c.contacts.upsert_many(people(120))
+    assert [(rows, status) for rows, _, status in wire.writes] == [(50, 400), (50, 200), (20, 200)]
+    assert len(result.failed) == 50 and result.created == 70
+    assert set(result.failed.values()) == {
+        "BadRequestError: Invalid payload: too many fields for this list"
+    }
+    assert (result.chunk_size, result.splits) == (ROWS, 0)
+
+
+async def test_a_timeout_on_an_upsert_splits_it_and_lowers_the_target() -> None:
+    sandbox = make_sandbox()
+    wire = Wire(sandbox, slow_over=20)  # more than 20 contacts take too long
+    async with sandbox.client(retry=RETRY, list_id=500, transport=wire, max_concurrency=1) as c:
+        result = await c.contacts.upsert_many(people(300))
+    assert result.created == 300 and result.ok
+    timeouts = [rows for rows, _, status in wire.writes if status == "timeout"]
+    assert timeouts == [50] * 3 + [25] * 3  # each tried 1 + 2 times by the retry policy
+    # Nothing too big was sent again: the chunks still waiting were split first.
+    assert all(rows <= 13 for rows, _, _ in wire.writes[6:])
+    assert 10 <= result.chunk_size <= 13 and result.splits >= 3
+    assert set(sandbox.recorder.contact_writes.values()) == {1}
+
+
+async def test_a_timeout_on_a_plain_add_is_not_resent() -> None:
+    sandbox = make_sandbox()
+    wire = Wire(sandbox, slow_over=20)
+    async with sandbox.client(retry=RETRY, list_id=500, transport=wire, max_concurrency=1) as c:
+        result = await c.contacts.upsert_many(people(120), overwrite=False)
+    # An add may have landed before the timeout: it is never sent again, whole or split.
+    assert [rows for rows, _, _ in wire.writes] == [50, 50, 20]
+    assert result.created == 20 and len(result.failed) == 100 and result.splits == 0
+    assert all(r.startswith("APITimeoutError") for r in result.failed.values())
+
+
+async def test_when_one_contact_times_out_timeouts_stop_splitting() -> None:
+    sandbox = make_sandbox()
+    wire = Wire(sandbox, slow_over=0)  # an outage: every write times out
+    async with sandbox.client(retry=RETRY, list_id=500, transport=wire, max_concurrency=1) as c:
+        result = await c.contacts.upsert_many(people(200))
+    assert len(result.failed) == 200 == result.total
+    # One chunk is split down to a single contact (the proof that size is not the cause);
+    # the rest fail whole, as before, instead of becoming one call per contact.
+    assert len(wire.writes) <= 3 * (4 + 2 * 7)
+    assert [rows for rows, _, _ in wire.writes[-9:]] == [50] * 9
+    assert result.chunk_size == ROWS
 
 
 async def test_input_is_consumed_lazily() -> None:

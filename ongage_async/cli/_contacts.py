@@ -76,7 +76,10 @@ def upsert(
         typer.Option(help="CSV of failed and skipped rows with the reason (default: beside FILE)"),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Update contacts that exist.")] = True,
-    chunk_size: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(min=1, max=100, help="Contacts per call (default: up to 50 and 8 KiB)."),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count only.")] = False,
     quiet: Quiet = False,
     rate_limit: RateLimit = 300,

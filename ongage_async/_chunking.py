@@ -1,0 +1,91 @@
+"""How big a bulk chunk is: Ongage's advice on contacts per call, in rows and in bytes.
+
+Ongage documents no hard limit for ``POST``/``PUT /api/v2/contacts``, only advice: "2, 5,
+10, 20 ... depending on size of data"; "typically 5-50 contacts in one command; if you're
+posting very little data you might even get up to 100"; mass updates belong to
+``POST /api/import``.  So the size of a call depends on the rows, and the defaults are
+the typical case:
+
+* at most ``DEFAULT_CHUNK_SIZE`` (50) rows, the top of "typically 5-50";
+* at most ``DEFAULT_CHUNK_BYTES`` (8 KiB) of JSON: 50 typical rows, an e-mail and four or
+  five short fields being about 150 bytes (the benchmark's rows are 147).  Rows with 20
+  fields (about 700 bytes) go 11 to a call, "10, 20 depending on size of data".
+
+An explicit ``chunk_size`` wins, up to ``MAX_CHUNK_SIZE`` (100, Ongage's ceiling for very
+small rows); the byte cap is then only a safety net (256 KiB) unless ``max_chunk_bytes``
+is given too.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._errors import APIError, InvalidArgumentError
+
+__all__ = [
+    "DEFAULT_CHUNK_BYTES",
+    "DEFAULT_CHUNK_SIZE",
+    "MAX_CHUNK_SIZE",
+    "SAFETY_CHUNK_BYTES",
+    "chunk_bytes",
+    "chunk_target",
+    "positive_int",
+    "resendable",
+    "row_bytes",
+    "too_large",
+]
+
+DEFAULT_CHUNK_SIZE = 50
+MAX_CHUNK_SIZE = 100
+DEFAULT_CHUNK_BYTES = 8 * 1024
+SAFETY_CHUNK_BYTES = 256 * 1024
+# What a 400 says when the request, not a value in it, is too big.  An ordinary 400 is
+# about the data: splitting the chunk would only repeat it in more calls.
+_TOO_LARGE = ("entity too large", "payload too large", "request too large", "too many contacts")
+
+
+def positive_int(name: str, value: Any, top: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(f"{name} must be a positive int, not {value!r:.40}")
+    if top is not None and value > top:
+        raise InvalidArgumentError(
+            f"{name} must be at most {top}, not {value}: Ongage advises 5-50 contacts a call, "
+            f"up to {top} for very small rows (use imports for mass updates)"
+        )
+    return value
+
+
+def chunk_target(chunk_size: int | None, max_chunk_bytes: int | None) -> tuple[int, int]:
+    """The (rows, bytes) a chunk may hold at the start of a run; ``None`` is automatic."""
+    if chunk_size is not None:
+        positive_int("chunk_size", chunk_size, MAX_CHUNK_SIZE)
+    if max_chunk_bytes is not None:
+        positive_int("max_chunk_bytes", max_chunk_bytes)
+    else:
+        max_chunk_bytes = DEFAULT_CHUNK_BYTES if chunk_size is None else SAFETY_CHUNK_BYTES
+    return chunk_size or DEFAULT_CHUNK_SIZE, max_chunk_bytes
+
+
+def row_bytes(row: Any) -> int:
+    """A row's share of the body: json.dumps' default (``", "`` between items) is what
+    httpx 0.27 sends and never less than 0.28's compact UTF-8, so bodies stay within it."""
+    return len(json.dumps(row, default=str)) + 2
+
+
+def chunk_bytes(chunk: list[Any]) -> int:
+    return 2 + sum(row_bytes(row) for row in chunk)  # the brackets, and each row
+
+
+def too_large(exc: APIError) -> bool:
+    """Whether the server refused the request for its size (and so did nothing)."""
+    return exc.status == 413 or (
+        exc.status == 400 and any(w in exc.message.lower() for w in _TOO_LARGE)
+    )
+
+
+def resendable(chunk: list[Any]) -> bool:
+    """Whether a chunk may be sent again after a timeout: an upsert marks each row with
+    ``overwrite``, and writing the same values again ends in the same state.  A plain add
+    is not: its rows may exist after the timeout, and a resend would fail them."""
+    return all(isinstance(row, dict) and row.get("overwrite") is True for row in chunk)
