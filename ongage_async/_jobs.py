@@ -19,7 +19,7 @@ import anyio
 
 from ._download import sink_for
 from ._errors import InvalidArgumentError, OngageError, ValidationError
-from .models import Import, SearchStatus
+from .models import ExportStatus, Import, SearchStatus
 
 if TYPE_CHECKING:
     from ._client import OngageClient
@@ -188,8 +188,8 @@ class ExportJob:
 
     async def wait(
         self, *, poll_interval: float | None = None, timeout: float | None = None
-    ) -> int:
-        """Poll ``/retrieve`` until the file comes; keep it, and return its size in bytes."""
+    ) -> ExportStatus:
+        """Poll ``/retrieve`` until the file comes; keep it, and say its size in bytes."""
         if self._file is None:
             spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115
             try:
@@ -198,7 +198,7 @@ class ExportJob:
                 spool.close()
                 raise
             self._file = spool
-        return self._file.seek(0, os.SEEK_END)
+        return ExportStatus(self.id, self._file.seek(0, os.SEEK_END))
 
     async def download(
         self,

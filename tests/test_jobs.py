@@ -113,8 +113,10 @@ async def test_export_412_is_pending_then_zip_is_streamed(
     with pytest.raises(JobTimeoutError):  # 412 "not finished yet" is pending, not an error
         await job.download(tmp_path / "early.zip", poll_interval=0, timeout=0)
     assert not (tmp_path / "early.zip").exists()  # nothing written while pending
-    size = await job.wait(poll_interval=0)
-    assert job.ready and size > 0
+    final = await job.wait(poll_interval=0)
+    assert job.ready and final.done and final.id == job.id
+    size = final.size
+    assert size > 0
     calls = client.governor.stats().calls_started
     written = await job.download(tmp_path / "export.zip")
     assert client.governor.stats().calls_started == calls  # the file was kept by wait()

@@ -182,7 +182,8 @@ async def test_a_mailing_is_never_launched_by_accident(
 ) -> None:
     with pytest.raises(InvalidArgumentError, match="send_now"):
         await client.mailings.create(name="Black Friday")
-    for bad in (0, -5, float("nan"), "tomorrow", dt.datetime(2100, 1, 1)):  # naive: refused
+    bad_dates = (0, -5, 10**400, float("nan"), float("inf"), "soon", dt.date(2100, 1, 1), True)
+    for bad in bad_dates:
         with pytest.raises(InvalidArgumentError):
             await client.mailings.create(name="Black Friday", schedule_date=bad)
     with pytest.raises(InvalidArgumentError):

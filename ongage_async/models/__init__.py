@@ -19,7 +19,7 @@ from .contacts import (
     ContactWriteResult,
     StatusChangeResult,
 )
-from .jobs import Import, SearchStatus
+from .jobs import ExportStatus, Import, SearchStatus
 from .lists import List
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "ContactWriteResult",
     "EmailMessage",
     "EspConnection",
+    "ExportStatus",
     "Import",
     "List",
     "ListField",

@@ -9,7 +9,7 @@ import attrs
 
 from ._convert import WireModel, as_int, as_str, wire
 
-__all__ = ["Import", "SearchStatus"]
+__all__ = ["ExportStatus", "Import", "SearchStatus"]
 
 _count = wire(lambda v: as_int(v) or 0, default=0)
 
@@ -43,6 +43,19 @@ class Import(WireModel):
     @property
     def failed_for_good(self) -> bool:
         return self.status is not None and self.status >= 90000
+
+
+@attrs.frozen
+class ExportStatus:
+    """What :meth:`ExportJob.wait` learned: the export's file is ready, and its size.
+
+    Ongage documents no status call for one export, so there is no status code here:
+    only ``/retrieve`` answering with the file (instead of 412) says it is ready.
+    """
+
+    id: str
+    size: int
+    done: bool = True
 
 
 @attrs.frozen

@@ -23,6 +23,7 @@ from ._base import CollectionResource
 __all__ = ["MailingsResource", "schedule_timestamp"]
 
 logger = logging.getLogger("ongage_async")
+_FAR = 253402300800  # 9999-12-31: past that, no datetime (or Ongage) can place it
 
 
 def schedule_timestamp(value: object, *, now: Callable[[], float] = time.time) -> int:
@@ -30,18 +31,19 @@ def schedule_timestamp(value: object, *, now: Callable[[], float] = time.time) -
 
     A time in the past is sent as given, with a warning: Ongage may start it at once.
     """
+    seconds: float
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise InvalidArgumentError("schedule_date must be timezone-aware (e.g. UTC)")
-        seconds = value.timestamp()
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
+        seconds = value.timestamp()  # a naive datetime is local time, as Python reads it
+    elif isinstance(value, int) and not isinstance(value, bool):
+        seconds = value if value < _FAR else math.inf  # no float overflow on huge ints
+    elif isinstance(value, float):
+        seconds = value
     else:
         raise InvalidArgumentError(
-            f"schedule_date must be an aware datetime or a Unix time, not {value!r:.40}"
+            f"schedule_date must be a datetime or a Unix time, not {value!r:.40}"
         )
-    if not math.isfinite(seconds) or seconds < 1:
-        raise InvalidArgumentError("schedule_date must be a positive Unix time")
+    if not math.isfinite(seconds) or not 1 <= seconds < _FAR:
+        raise InvalidArgumentError("schedule_date must be a positive Unix time before 9999")
     if seconds <= now():
         # Sent as given (the caller named a time), but said out loud: Ongage may start
         # a mailing whose time has passed at once.
