@@ -73,7 +73,7 @@ async def test_lookups_by_email_id_and_across_lists(sandbox: Sandbox) -> None:
         missing = await call(http, "GET", "/500/api/contacts/by_email/zz%40example.com")
         across = await call(http, "GET", "/api/contacts/cross_account?email=a@example.com")
     assert by_email["payload"]["id"] == by_id["payload"]["id"] == contact_id
-    assert by_email["payload"]["ocx_status"] == "active"
+    assert by_email["payload"]["ocx_status"] == "Active"  # capitalised, as on the contacts page
     assert missing["status"] == 404
     assert sorted(row["list_id"] for row in across["payload"]) == [500, 10001]
 
@@ -186,7 +186,12 @@ async def test_transactional_send_is_recorded_and_check_status_skips(sandbox: Sa
 
 async def test_transactional_campaigns_crud(sandbox: Sandbox) -> None:
     async with raw_client(sandbox) as http:
-        created = await call(http, "POST", "/500/api/transactional", json={"name": "receipts"})
+        created = await call(
+            http,
+            "POST",
+            "/500/api/transactional",
+            json={"name": "receipts", "description": "order receipts"},
+        )
         campaign_id = created["payload"]["id"]
         listed = await call(http, "GET", "/500/api/transactional")
         updated = await call(
@@ -242,14 +247,20 @@ async def test_import_moves_through_its_statuses_then_writes(sandbox: Sandbox) -
     sandbox.files["https://files.example/c.csv"] = "email,name\na@example.com,A\nbad,B\n"
     async with raw_client(sandbox) as http:
         job = await call(
-            http, "POST", "/500/api/import", json={"file_url": "https://files.example/c.csv"}
+            http,
+            "POST",
+            "/500/api/import",
+            json={"file_url": "https://files.example/c.csv", "csv_delimiter": ","},
         )
         statuses = []
         for _ in range(6):
             polled = await call(http, "GET", f"/500/api/import/{job['payload']['id']}")
             statuses.append(polled["payload"]["status"])
         missing = await call(
-            http, "POST", "/500/api/import", json={"file_url": "https://files.example/none.csv"}
+            http,
+            "POST",
+            "/500/api/import",
+            json={"file_url": "https://files.example/none.csv", "csv_delimiter": ","},
         )
         failed = []
         for _ in range(5):
@@ -259,7 +270,7 @@ async def test_import_moves_through_its_statuses_then_writes(sandbox: Sandbox) -
                 ]
             )
     assert statuses == [40001, 40010, 40002, 40004, 40003, 40003]
-    assert polled["payload"]["success"] == 1 and polled["payload"]["invalid"] == 1
+    assert polled["payload"]["success"] == "1" and polled["payload"]["invalid"] == "1"
     assert sandbox.store.find_contact(500, "a@example.com") is not None
     assert failed[-1] == 90001
 

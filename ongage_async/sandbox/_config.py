@@ -62,7 +62,8 @@ class SandboxConfig:
       (only "5-50, up to about 100"), so none applies unless a test sets one; past it
       the answer is 413.
     * ``job_polls_per_step``: how many status polls an asynchronous job (import,
-      contact search) stays in each documented status.
+      export, contact search or activity, a launched mailing's run) stays in each
+      documented status.
     """
 
     credentials: SandboxCredentials = attrs.field(factory=SandboxCredentials)

@@ -45,6 +45,8 @@ class Recorder:
     transactional_sends: Counter[str] = attrs.field(factory=Counter)
     #: every transactional send: (recipient, message_id or "embedded", campaign_id)
     sent_messages: list[tuple[str, str, str | None]] = attrs.field(factory=list)
+    #: every mailing (campaign) launched: (list_id, mailing_id), in launch order
+    mailing_launches: list[tuple[int, str]] = attrs.field(factory=list)
 
     def most_in_any_window(self, period: float) -> int:
         """The most calls that arrived in any span of ``period`` seconds."""
@@ -60,6 +62,7 @@ class Recorder:
             "contact_writes": sum(self.contact_writes.values()),
             "transactional_sends": sum(self.transactional_sends.values()),
             "duplicate_sends": self.duplicate_sends(),
+            "mailing_launches": len(self.mailing_launches),
         }
 
     def duplicate_sends(self) -> dict[str, int]:
@@ -74,3 +77,4 @@ class Recorder:
         self.contact_writes.clear()
         self.transactional_sends.clear()
         self.sent_messages.clear()
+        self.mailing_launches.clear()

@@ -1,24 +1,98 @@
 """The sandbox's in-memory account: lists, contacts, campaigns, mailings and jobs.
 
 Payload shapes follow ``shared/spec``: list ids are numbers (as in the List API
-examples), contact and campaign ids are strings (``"id": "111670"``), times are unix
-timestamps, an empty object is ``[]``.
+examples); contact ids are opaque 24-character hex strings like Ongage's
+(``"5aae312578464ae01f8b4567"``), so a client that assumes digits fails here as it
+would against Ongage; every other id (campaigns, mailings, segments, jobs) is stored
+as a digit string (``"id": "111670"``); times are unix timestamps; an empty object is
+``[]``.  The store keeps native values; each answer gives an object the types its own
+page's example shows (a list field's ``id`` is a number, a mailing's ``list_id`` a
+string ...: see the handlers).  A contact's ``ocx_status`` is capitalised in answers
+(``"Active"``, as on the contacts page); the store keeps the lower-case code and every
+comparison with what a client sends ignores case.  A contact's ``ocx_*`` dates are null
+until the event happens; ``ocx_import_id`` names the import that created it.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
 
-__all__ = ["ContactRecord", "Job", "ListRecord", "Store"]
+__all__ = [
+    "LIST_DEFAULTS",
+    "STATUS_NAMES",
+    "USER_ID",
+    "ContactRecord",
+    "Job",
+    "ListRecord",
+    "Store",
+]
+
+#: the id of the API user the sandbox acts as (``scheduled_by``, ``imported_by``)
+USER_ID = "1"
+
+#: the stored status code -> how Ongage spells it in ``ocx_status``
+STATUS_NAMES = {
+    "active": "Active",
+    "unsubscribed": "Unsubscribed",
+    "bounced": "Bounced",
+    "complaint": "Complaint",
+    "removed": "Removed",
+    "soft_bounce": "Soft bounce",
+}
 
 
 def now_ts() -> int:
     return int(time.time())
+
+
+#: A list's settings as the List API page's examples show them when nothing was set
+#: (``GET /api/lists/<id>``); ``PUT`` changes the updatable ones.  ``image_host_base``
+#: and ``tracking_domain`` are ``""`` on a sending list and null on a suppression list,
+#: as in the page's two ``GET /api/lists`` examples.
+LIST_DEFAULTS: dict[str, Any] = {
+    "notification_email": None,
+    "last_stats_date": None,
+    "last_events_stats_date": None,
+    "last_transactional_stats_date": None,
+    "unsubscribe_default_link": True,
+    "unsubscribe_success_html": None,
+    "unsubscribe_confirmation_html": None,
+    "unsubscribe_confirmation_button": "",
+    "unsubscribe_redirect_url": None,
+    "frequencies": None,
+    "frequency_active": False,
+    "frequency_html": None,
+    "frequency_button": "",
+    "frequency_field_id": None,
+    "external_url_wrapper": "",
+    "welcome_email_id": None,
+    "welcome_email_active": False,
+    "welcome_email_esp_connection_id": None,
+    "welcome_sms_id": None,
+    "welcome_sms_active": False,
+    "welcome_sms_connection_id": None,
+    "welcome_sms_per_segment": None,
+    "allowed_provider_connection_ids": None,
+    "public_key": None,
+    "sms_field_id": None,
+    "modified_counts": 0,
+    "segment_welcome_emails": None,
+    "included_segment_cache": None,
+    "excluded_segment_cache": None,
+    "header_template_id": None,
+    "footer_template_id": None,
+    "cke_keep_spaces_empty_blocks": False,
+    "preprocess_minutes": None,
+    "imports_concurrent_limit": 2,
+    "demo_list_step": "",
+    "link_query_params": None,
+}
 
 
 @attrs.define
@@ -42,6 +116,8 @@ class ListRecord:
     def to_payload(self, store: Store) -> dict[str, Any]:
         contacts = list(store.contacts_of(self.id))
         active = [c for c in contacts if c.status == "active"]
+        campaign = store.default_campaign_of(self.id)
+        host = "" if self.type == "sending" else None
         return {
             "id": self.id,
             "account_id": self.account_id,
@@ -58,7 +134,10 @@ class ListRecord:
             "scope": self.scope,
             "archive": self.archive,
             "default": self.default,
-            "default_transactional_id": store.default_campaign_of(self.id),
+            "default_transactional_id": None if campaign is None else int(campaign),
+            **LIST_DEFAULTS,
+            "image_host_base": host,
+            "tracking_domain": host,
             **self.settings,
             "created": self.created,
             "modified": self.modified,
@@ -77,17 +156,22 @@ class ContactRecord:
     unsubscribe_date: int | None = None
     bounce_date: int | None = None
     complaint_date: int | None = None
+    resubscribe_date: int | None = None
+    #: the import that created the contact (``ocx_import_id``), None for any other way
+    import_id: int | None = None
 
     def to_payload(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "email": self.email,
             **self.fields,
-            "ocx_status": self.status,
+            "ocx_status": STATUS_NAMES[self.status],
             "ocx_created_date": self.created,
             "ocx_unsubscribe_date": self.unsubscribe_date,
             "ocx_bounce_date": self.bounce_date,
             "ocx_complaint_date": self.complaint_date,
+            "ocx_resubscribe_date": self.resubscribe_date,
+            "ocx_import_id": self.import_id,
         }
 
 
@@ -106,6 +190,8 @@ class Job:
     result: list[dict[str, Any]] = attrs.field(factory=list)
     counts: dict[str, int] = attrs.field(factory=dict)
     created: int = attrs.field(factory=now_ts)
+    #: what a handler keeps about the job beside its request (times, sizes ...)
+    info: dict[str, Any] = attrs.field(factory=dict)
 
     @property
     def status(self) -> int:
@@ -135,16 +221,28 @@ class Store:
         self.collections: dict[str, dict[str, dict[str, Any]]] = {}
         self.campaigns: dict[str, dict[str, Any]] = {}
         self.jobs: dict[str, Job] = {}
+        #: mailing id -> its run (in progress -> completed), advanced by reads
+        self.mailing_runs: dict[str, Job] = {}
         #: every transactional e-mail sent (what reports are computed from)
         self.sends: list[dict[str, Any]] = []
         #: file_url -> CSV text, for imports (the sandbox fetches nothing from the network)
         self.files: dict[str, str] = {}
         self._ids = itertools.count(111670)
+        # Contact ids are shaped like Ongage's (a MongoDB ObjectId): 4 bytes of time,
+        # 5 random bytes fixed for this store, a 3-byte counter.  The middle starts
+        # with a letter so that no id is ever all digits (a client must not parse them).
+        self._contact_ids = itertools.count(int.from_bytes(os.urandom(3), "big"))
+        self._contact_id_middle = "abcdef"[os.urandom(1)[0] % 6] + os.urandom(5).hex()[1:]
         self._list_ids = itertools.count(default_list_id + 1)
         self.add_list(name="Default list", default=True, id=default_list_id)
 
     def next_id(self) -> str:
         return str(next(self._ids))
+
+    def next_contact_id(self) -> str:
+        """A new contact id: 24 lower-case hex characters, never all digits."""
+        counter = next(self._contact_ids) % (1 << 24)
+        return f"{now_ts() & 0xFFFFFFFF:08x}{self._contact_id_middle}{counter:06x}"
 
     def add_list(self, *, id: int | None = None, **values: Any) -> ListRecord:
         list_id = id if id is not None else next(self._list_ids)
@@ -195,5 +293,5 @@ class Store:
                 contact = dict(contact)
                 email = contact.pop("email")
                 self.contacts[record.id][email.lower()] = ContactRecord(
-                    id=self.next_id(), email=email, list_id=record.id, fields=contact
+                    id=self.next_contact_id(), email=email, list_id=record.id, fields=contact
                 )

@@ -3,6 +3,10 @@
 The answer of ``POST``/``PUT /api/v2/contacts`` reports each e-mail, and a call whose
 rows all failed is still ``error: false`` (as documented): a client has to read
 ``failed_emails``.  Empty per-e-mail objects arrive as ``[]``.
+
+Contact ids are opaque strings (24 hex characters, as Ongage issues them): every route
+that takes one (``by_id/<id>``, ``contacts/delete``, ``PUT /api/v2/contacts`` matching
+by ``id``) accepts any id without ``/`` and answers "not found" when there is none.
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ def _write(ctx: Context, *, update_only: bool) -> Reply:
             continue
         elif contact is None:
             contact = ContactRecord(
-                id=ctx.store.next_id(), email=email, list_id=ctx.list_id, fields=fields
+                id=ctx.store.next_contact_id(), email=email, list_id=ctx.list_id, fields=fields
             )
             ctx.store.contacts[ctx.list_id][email.lower()] = contact
             outcome["created"][email] = contact.id
@@ -93,10 +97,17 @@ def _write(ctx: Context, *, update_only: bool) -> Reply:
     return ok(payload)
 
 
+def _contact_id(value: Any) -> str:
+    """A contact id as a client may send it: a non-empty string (an int is read as text)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        raise ApiError(412, "A contact id must be a non-empty string")
+    return str(value)
+
+
 def _match(ctx: Context, row: dict[str, Any], email: Any) -> ContactRecord | None:
     contact_id = row.get("id", row.get("contact_id"))
     if contact_id is not None:
-        return ctx.store.find_contact_by_id(ctx.list_id, str(contact_id))
+        return ctx.store.find_contact_by_id(ctx.list_id, _contact_id(contact_id))
     return ctx.store.find_contact(ctx.list_id, email) if isinstance(email, str) else None
 
 
@@ -157,6 +168,8 @@ def change_status(ctx: Context) -> Reply:
             contact.bounce_date = stamp
         elif change_to == "complaint":
             contact.complaint_date = stamp
+        elif change_to == "resubscribe":
+            contact.resubscribe_date = stamp
         success += 1
     return ok({"success": success, "failed": len(failed), "failed_emails": failed or []})
 
@@ -183,8 +196,8 @@ def delete_contacts(ctx: Context) -> Reply:
     if not isinstance(ids, list) or not ids:
         raise ApiError(412, "contact_id or contact_ids is required")
     deleted = 0
-    for contact_id in ids:
-        contact = ctx.store.find_contact_by_id(ctx.list_id, str(contact_id))
+    for contact_id in [_contact_id(i) for i in ids]:
+        contact = ctx.store.find_contact_by_id(ctx.list_id, contact_id)
         if contact is not None:
             del ctx.store.contacts[ctx.list_id][contact.email.lower()]
             deleted += 1
@@ -196,7 +209,7 @@ ROUTES = [
     Route("PUT", r"/api/v2/contacts", update_contacts, body_list_id=False),
     Route("POST", r"/api/v2/contacts/change_status", change_status),
     Route("GET", r"/api/contacts/by_email/(?P<email>[^/]+)", by_email),
-    Route("GET", r"/api/contacts/by_id/(?P<id>\d+)", by_id),
+    Route("GET", r"/api/contacts/by_id/(?P<id>[^/]+)", by_id),
     Route("GET", r"/api/contacts/cross_account", cross_account, list_scoped=False),
     Route("PUT", r"/api/contacts/change_email", change_email),
     Route("POST", r"/api/contacts/delete", delete_contacts),

@@ -122,7 +122,7 @@ def copy_list(ctx: Context) -> Reply:
         fields=[dict(f) for f in source.fields],
     )
     for contact in ctx.store.contacts_of(source.id):
-        copied = ctx.store.next_id()
+        copied = ctx.store.next_contact_id()
         ctx.store.contacts[record.id][contact.email.lower()] = type(contact)(
             id=copied,
             email=contact.email,

@@ -1,5 +1,9 @@
 """Transactional sends and campaigns.  Every e-mail sent is recorded, so a test can
-prove that nothing was sent twice."""
+prove that nothing was sent twice.
+
+Creating a campaign (``POST /api/transactional``) requires ``name`` and
+``description`` (page 947486763); either missing is a 412.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 
 from .._http import ApiError, Reply, ok
 from .._routing import Context, Route
-from .._store import now_ts
+from .._store import STATUS_NAMES, now_ts
 from ._args import body_object, editable, find_or_404, required_text, truthy
 from .contacts import valid_email
 
@@ -40,7 +44,7 @@ def _deliver(ctx: Context, data: dict[str, Any], message: str) -> Reply:
     for email in recipients:
         contact = ctx.store.find_contact(ctx.list_id, email)
         if truthy(data.get("check_status")) and contact is not None and contact.status != "active":
-            failed[email] = f"Contact status is {contact.status}"
+            failed[email] = f"Contact status is {STATUS_NAMES[contact.status]}"
             continue
         ctx.recorder.transactional_sends[email.lower()] += 1
         ctx.recorder.sent_messages.append((email, message, campaign_id))
@@ -94,14 +98,17 @@ def list_campaigns(ctx: Context) -> Reply:
 
 def create_campaign(ctx: Context) -> Reply:
     data = body_object(ctx.body)
+    name = required_text(data, "name")
+    description = required_text(data, "description")
     campaign_id = ctx.store.next_id()
     campaign = {
         "id": campaign_id,
         "list_id": ctx.list_id,
-        "name": required_text(data, "name"),
+        "name": name,
+        "description": description,
         "default": False,
         "created": now_ts(),
-        **editable(data, ("id", "list_id", "name")),
+        **editable(data, ("id", "list_id", "name", "description", "default", "created")),
     }
     ctx.store.campaigns[campaign_id] = campaign
     return ok(campaign)
