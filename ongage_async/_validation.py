@@ -10,17 +10,26 @@ from ._errors import InvalidArgumentError
 __all__ = ["contact_id", "digit_id", "items_of", "normalize_list_id", "require_text"]
 
 
+#: The largest id: past 2**63 - 1 a server's integer parsing saturates or wraps, and
+#: ``list_id=10**30`` would name some other list.
+MAX_ID = 2**63 - 1
+
+
 def normalize_list_id(value: object, *, where: str = "list_id") -> str:
     """A list id as Ongage's route wants it: a positive integer, as a string."""
     if isinstance(value, bool):
         raise InvalidArgumentError(f"{where} must be a positive integer, not {value!r}")
     if isinstance(value, int):
-        if value > 0:
+        if 0 < value <= MAX_ID:
             return str(value)
-    elif isinstance(value, str) and value.isascii() and value.isdigit() and int(value) > 0:
-        return str(int(value))
-    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
-    raise InvalidArgumentError(f"{where} must be a positive integer, not {shown}")
+    elif isinstance(value, str) and value.isascii() and value.isdigit():
+        digits = value.lstrip("0")
+        # Length first: int() of thousands of digits is slow, or a plain ValueError.
+        if 0 < len(digits) <= len(str(MAX_ID)) and int(digits) <= MAX_ID:
+            return digits
+    raise InvalidArgumentError(
+        f"{where} must be a positive integer up to 2**63 - 1, not {_shown(value)}"
+    )
 
 
 def require_text(value: object, *, name: str) -> str:
@@ -43,6 +52,8 @@ def items_of(value: object, *, name: str, allow_empty: bool = False) -> list[Any
 
 
 def _shown(value: object) -> str:
+    if isinstance(value, int) and value.bit_length() > 128:
+        return "an integer of that size"  # repr() of a huge int is slow, or a ValueError
     text = repr(value)
     return text if len(text) <= 40 else text[:40] + "..."
 
@@ -50,14 +61,10 @@ def _shown(value: object) -> str:
 def digit_id(value: object, *, name: str = "id") -> str:
     """A list, mailing, segment, import or export id: Ongage's are digit strings or ints.
 
-    Only ASCII digits: ``"²"`` or ``"٣"`` pass ``str.isdigit()`` but are no Ongage id.
+    The same rule as a list id (one place for it): only ASCII digits, since ``"²"`` or
+    ``"٣"`` pass ``str.isdigit()`` but are no Ongage id, and at most 2**63 - 1.
     """
-    if isinstance(value, bool):
-        raise InvalidArgumentError(f"{name} must be a positive integer, not {value!r}")
-    text = str(value) if isinstance(value, int) else value
-    if isinstance(text, str) and text.isascii() and text.isdigit() and int(text) > 0:
-        return str(int(text))
-    raise InvalidArgumentError(f"{name} must be a positive integer, not {_shown(value)}")
+    return normalize_list_id(value, where=name)
 
 
 def contact_id(value: object, *, name: str = "contact_id") -> str:
@@ -69,11 +76,12 @@ def contact_id(value: object, *, name: str = "contact_id") -> str:
     """
     if isinstance(value, bool):
         raise InvalidArgumentError(f"{name} must be a contact id string, not {value!r}")
-    if isinstance(value, int) and value > 0:
+    if isinstance(value, int) and 0 < value <= MAX_ID:
         return str(value)
     if (
         isinstance(value, str)
         and value not in ("", ".", "..")
+        and len(value) <= 128
         and value.isascii()
         and value.isprintable()
         and not any(c in value for c in "/?#% \\")

@@ -105,6 +105,8 @@ async def test_change_email_and_delete(client: OngageClient, sandbox: Sandbox) -
         ("get_by_id", ("",), {}),
         ("get_by_id", (True,), {}),
         ("get_by_id", ("5aae 3125",), {}),
+        ("get_by_id", ("a" * 129,), {}),
+        ("get_by_id", (10**30,), {}),
         ("find", ("@example.com",), {}),
         ("change_status", (["a@example.com"], "vanish"), {}),
         ("change_status", ("a@example.com", "remove"), {}),

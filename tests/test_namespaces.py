@@ -244,8 +244,9 @@ async def test_collection_arguments_are_checked(
     client: OngageClient, sandbox: Sandbox, namespace: str
 ) -> None:
     resource = getattr(client, namespace)
-    with pytest.raises(InvalidArgumentError):
-        await resource.get("abc")
+    for bad_id in ("abc", "²", "٣", 0, -1, 10**30, "9" * 40, True):
+        with pytest.raises(InvalidArgumentError):
+            await resource.get(bad_id)
     with pytest.raises(InvalidArgumentError):
         await resource.create(name="")
     with pytest.raises(InvalidArgumentError):
