@@ -10,6 +10,7 @@ from ._client import DEFAULT_BASE_URL, OngageClient
 from ._concurrency import ConcurrencyCap, LocalConcurrencyCap
 from ._credentials import Credentials
 from ._errors import (
+    AmbiguousOutcomeError,
     APIConnectionError,
     APIError,
     APITimeoutError,
@@ -30,7 +31,7 @@ from ._errors import (
 )
 from ._governor import Governor, GovernorStats
 from ._jobs import ExportJob, ImportJob, Job, JobFailedError, JobTimeoutError, SearchJob
-from ._response import InvalidResponseError, Response
+from ._response import InvalidResponseError, Response, ResponseTooLargeError
 from ._retry import RetryPolicy
 from ._version import __version__
 from .models import (
@@ -58,6 +59,7 @@ from .resources import Criterion, Report
 
 __all__ = [
     "APIConnectionError",
+    "AmbiguousOutcomeError",
     "AllListsFieldResult",
     "APIError",
     "APITimeoutError",
@@ -112,6 +114,7 @@ __all__ = [
     "RateLimitError",
     "Report",
     "Response",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "SearchJob",
     "SearchStatus",

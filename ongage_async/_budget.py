@@ -123,6 +123,11 @@ class SlidingWindowBudget:
         heapq.heappush(self._cooling, finished_at + self._period)
         self._notify()
 
+    def shift_clock(self, by: float) -> None:
+        """Move every stored time ``by`` seconds: a new event loop run's clock differs."""
+        self._cooling = [t + by for t in self._cooling]  # a shift keeps the heap order
+        self._paused_until += by
+
     def _notify(self) -> None:
         if self._wake is not None:
             self._wake.set()
@@ -143,7 +148,9 @@ class SlidingWindowBudget:
         return _Spend(self)
 
     def pause(self, seconds: float) -> None:
-        if seconds > 0:
+        # NaN and infinity are no length of time: a pause without a bound would stop
+        # every call of the process for good, so they pause nothing.
+        if 0 < seconds < math.inf:
             self._paused_until = max(self._paused_until, anyio.current_time() + seconds)
             self._notify()
 

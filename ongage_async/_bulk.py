@@ -12,12 +12,21 @@ How it works, and why:
 * Every row read ends in exactly one of ``created``, ``updated``, ``failed`` or
   ``skipped``: ``created + updated + failed + skipped == total`` holds after any fault
   and after a cancellation (rows whose fate is unknown are failed with that reason, so
-  a failures file can be fed back in).
-* Duplicates: the first row for an e-mail wins; a later row with the same e-mail is
-  skipped while that e-mail is among the last ``dedupe_window`` (10,000) distinct
-  e-mails.  The window is bounded so memory stays flat; it is far larger than what can
-  be in flight (10 chunks), so two rows for one e-mail are never sent together.  A
-  repeat further apart is sent again (with ``overwrite`` it is reported as updated).
+  a failures file can be fed back in).  Unknown means "not confirmed": a row in flight
+  when the run stopped, or one the answer did not vouch for (an empty ``null``, ``[]``
+  or ``{}``, a count that does not add up); a row the run never sent says so too
+  (``NEVER_SENT``), since it surely was not written.
+* Each row is encoded once, as it is read (``_rowcodec``): a value that cannot be sent
+  (NaN, a set, ...) skips that row with the reason, never its chunk; dates and
+  Decimals are sent in one documented form.
+* Duplicates: the first row for an e-mail wins, whatever its case (Ongage matches
+  e-mails case-insensitively, so ``Ann@X.com`` and ``ann@x.com`` are one contact); a
+  later row with the same e-mail is skipped while that e-mail is among the last
+  ``dedupe_window`` (10,000) distinct e-mails.  The window is bounded so memory stays
+  flat; it is far larger than what can be in flight (10 chunks), so two rows for one
+  e-mail are never sent together.  A repeat further apart is sent again (with
+  ``overwrite`` it is reported as updated).  Answers are matched to rows in any case
+  too, so an e-mail Ongage echoes lower-cased is still confirmed.
 * Successes are counted, not stored (unless ``keep_ids=True``): only failed and skipped
   rows are kept, with their reasons.
 * Chunks follow Ongage's advice: at most 50 rows and 8 KiB of JSON by default, so wide
@@ -48,12 +57,30 @@ from ._errors import (
     OngageError,
     PermissionDeniedError,
 )
-from .models import ContactWriteResult, StatusChangeResult
+from ._rowcodec import RejectedRow, RowError, encode_row
+from ._tally import (
+    NEVER_SENT,
+    UNCONFIRMED,
+    UNMENTIONED,
+    Tally,
+    fold_key,
+    status_outcome,
+    write_outcome,
+)
 
 if TYPE_CHECKING:
     from ._client import OngageClient
 
-__all__ = ["BulkOperation", "BulkProgress", "BulkResult"]
+__all__ = [
+    "NEVER_SENT",
+    "UNCONFIRMED",
+    "BulkOperation",
+    "BulkProgress",
+    "BulkResult",
+    "fold_key",
+    "status_outcome",
+    "write_outcome",
+]
 
 Row = dict[str, Any]
 ProgressCallback = Callable[["BulkProgress"], Any]
@@ -92,7 +119,9 @@ class BulkResult:
     ``"email (row N)"`` where that is ambiguous) to the reason.  ``ids`` holds e-mail ->
     contact id for the rows written, only when the run was asked to ``keep_ids``.
     ``chunk_size``/``chunk_bytes`` are the chunk target at the end; ``splits`` counts the
-    chunks split as too large (or built before the target dropped).
+    chunks split as too large (or built before the target dropped).  ``row_numbers`` maps
+    each label in ``failed`` and ``skipped`` to its row's 1-based position in the input,
+    so a record of the run can name the very row (an e-mail may recur).
     """
 
     created: int
@@ -106,6 +135,7 @@ class BulkResult:
     chunk_size: int = 0
     chunk_bytes: int = 0
     splits: int = 0
+    row_numbers: Mapping[str, int] = attrs.field(factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -119,37 +149,6 @@ class BulkResult:
         accounted = self.accounted
         if accounted != self.total:  # pragma: no cover - the engine's own invariant
             raise AssertionError(f"bulk accounting broke: {accounted} != {self.total}")
-
-
-@attrs.define
-class _Tally:
-    """The mutable account of a run; every change happens synchronously (no await)."""
-
-    created: int = 0
-    updated: int = 0
-    failed: dict[str, str] = attrs.field(factory=dict)
-    skipped: dict[str, str] = attrs.field(factory=dict)
-    ids: dict[str, str] | None = None  # e-mail -> contact id, when asked to keep them
-    pending: dict[str, int] = attrs.field(factory=dict)  # key -> row number, fate unknown
-    rows_read: int = 0
-
-    def done(self) -> int:
-        return self.created + self.updated + len(self.failed) + len(self.skipped)
-
-    def record(self, kind: str, key: str, row_number: int, detail: str) -> None:
-        """Count one row's outcome; a failure is filed under a label no other row has."""
-        if kind == "created" or kind == "updated":
-            setattr(self, kind, getattr(self, kind) + 1)
-            if self.ids is not None:
-                self.ids[key] = detail
-            return
-        target: dict[str, str] = getattr(self, kind)
-        target[f"{key} (row {row_number})" if key in target else key] = detail
-
-    def settle_pending(self, reason: str) -> None:
-        for key, row_number in list(self.pending.items()):
-            self.record("failed", key, row_number, reason)
-        self.pending.clear()
 
 
 def _key(row: Mapping[str, Any]) -> str:
@@ -193,19 +192,26 @@ class BulkOperation:
         self._fail_fast = fail_fast
         self._on_progress = on_progress
         self._total = total if total is not None else _length(rows)
-        self._window: OrderedDict[str, None] = OrderedDict()
-        self._tally = _Tally(ids={} if keep_ids else None)
+        self._window: OrderedDict[str, str] = OrderedDict()  # folded key -> key as first read
+        self._tally = Tally(ids={} if keep_ids else None)
         self._started = 0.0
+        self._ended: tuple[float, int] | None = None  # (when, calls) if the run raised
         self._calls_before = 0
         self._stopped: str | None = None
         self._fatal: Exception | None = None
+        self._scope: anyio.CancelScope | None = None  # the workers' task group, while it runs
 
     # -- results ---------------------------------------------------------------------
 
     def result(self) -> BulkResult:
         """What is known now.  Rows still pending count as failed with why they are unknown."""
+        now = self._tally
         tally = attrs.evolve(
-            self._tally, failed=dict(self._tally.failed), pending=dict(self._tally.pending)
+            now,
+            failed=dict(now.failed),
+            pending=dict(now.pending),
+            sent=set(now.sent),
+            rows=dict(now.rows),
         )
         tally.settle_pending(self._stopped or "not confirmed: the run was interrupted")
         return BulkResult(
@@ -220,6 +226,7 @@ class BulkOperation:
             chunk_size=self._target[0],
             chunk_bytes=self._target[1],
             splits=self._splits,
+            row_numbers=tally.rows,
         )
 
     def progress(self) -> BulkProgress:
@@ -244,9 +251,13 @@ class BulkOperation:
         """API calls made through the governor since the run started, retries included."""
         if not self._started:
             return 0
+        if self._ended is not None:
+            return self._ended[1]
         return self._client.governor.stats().calls_started - self._calls_before
 
     def _elapsed(self) -> float:
+        if self._ended is not None:  # a run that raised: ``result()`` may be read off the loop
+            return self._ended[0] - self._started
         return anyio.current_time() - self._started if self._started else 0.0
 
     # -- the run ---------------------------------------------------------------------
@@ -258,6 +269,7 @@ class BulkOperation:
         send_chunks, receive_chunks = anyio.create_memory_object_stream[list[Row]](0)
         try:
             async with anyio.create_task_group() as tg:
+                self._scope = tg.cancel_scope
                 for _ in range(workers):
                     tg.start_soon(self._worker, receive_chunks.clone(), tg.cancel_scope)
                 receive_chunks.close()
@@ -270,10 +282,12 @@ class BulkOperation:
                         self._stopped = f"not confirmed: reading the input failed ({exc})"
         except BaseException:
             self._stopped = self._stopped or "not confirmed: the run was cancelled"
+            self._ended = (anyio.current_time(), self._calls())
             raise
         if self._stopped:  # fail_fast: what was read but never confirmed
             self._tally.settle_pending(self._stopped)
         if self._fatal is not None:
+            self._ended = (anyio.current_time(), self._calls())
             raise self._fatal
         return self.result()
 
@@ -282,7 +296,11 @@ class BulkOperation:
     ) -> None:
         async with chunks:
             async for chunk in chunks:
-                await self._deliver(chunk, scope)
+                try:
+                    await self._deliver(chunk, scope)
+                except Exception as exc:  # not an API error (those fail their chunk): a bug
+                    self._halt(exc, f"not confirmed: the run stopped on {type(exc).__name__}")
+                    return
 
     async def _deliver(
         self, chunk: list[Row], scope: anyio.CancelScope, after_timeout: bool = False
@@ -291,6 +309,8 @@ class BulkOperation:
             # Built before the target dropped: sent whole, it would likely fail again.
             await self._split(chunk, scope, False)
             return
+        # From here the call may write these rows: if the run stops, they are unconfirmed.
+        self._tally.sent.update(fold_key(_key(row)) for row in chunk)
         try:
             outcome = await self._send(chunk)
         except (AuthenticationError, PermissionDeniedError) as exc:
@@ -298,6 +318,8 @@ class BulkOperation:
             # Stop, and raise it (alone, not in an exception group) once the workers are done.
             self._stopped = "not confirmed: the run stopped on an authentication error"
             self._fatal = self._fatal or exc
+            # Refused before anything was done: these rows are surely not written.
+            self._tally.sent.difference_update(fold_key(_key(row)) for row in chunk)
             scope.cancel()
             return
         except APIError as exc:
@@ -340,10 +362,20 @@ class BulkOperation:
 
     def _apply(self, chunk: list[Row], outcome: Mapping[str, tuple[str, str]]) -> None:
         tally = self._tally
+        folded_outcome: dict[str, tuple[str, str]] | None = None
         for row in chunk:
             key = _key(row)
-            row_number = tally.pending.pop(key, tally.rows_read)
-            kind, detail = outcome.get(key, ("failed", "the answer did not mention this contact"))
+            folded = fold_key(key)
+            answer = outcome.get(key)
+            if answer is None:  # Ongage may echo an e-mail in another case than it was sent
+                if folded_outcome is None:
+                    folded_outcome = {fold_key(k): v for k, v in outcome.items()}
+                answer = folded_outcome.get(folded, ("unconfirmed", UNMENTIONED))
+            kind, detail = answer
+            if kind == "unconfirmed":  # the call went out; whether it wrote the row is unknown
+                kind, detail = "failed", UNCONFIRMED + detail
+            row_number, _ = tally.pending.pop(folded, (tally.rows_read, key))
+            tally.sent.discard(folded)
             tally.record(kind, key, row_number, detail)
         self._report()
 
@@ -354,8 +386,23 @@ class BulkOperation:
             scope.cancel()
 
     def _report(self) -> None:
-        if self._on_progress is not None:
+        if self._on_progress is None:
+            return
+        try:
             self._on_progress(self.progress())
+        except Exception as exc:  # the caller's own error, raised from their callback
+            self._halt(exc, f"not confirmed: the run stopped on on_progress's {type(exc).__name__}")
+
+    def _halt(self, exc: Exception, reason: str) -> None:
+        """Stop the run; ``exc`` is raised once the workers are done.
+
+        It is raised alone, as it was raised: out of a task group it would come wrapped
+        in an ``ExceptionGroup``, and no ``except`` of the caller's would see it.
+        """
+        self._stopped = self._stopped or reason
+        self._fatal = self._fatal or exc
+        if self._scope is not None:
+            self._scope.cancel()
 
     async def _chunks(self) -> AsyncIterator[list[Row]]:
         chunk: list[Row] = []
@@ -387,26 +434,39 @@ class BulkOperation:
         """Count one input row; return it ready to send, or record why it is skipped."""
         tally = self._tally
         tally.rows_read += 1
-        row, reason = self._prepare(raw)
+        number = tally.rows_read
+        if isinstance(raw, RejectedRow):  # the input could not read this row at all
+            row, reason = None, raw.reason
+        else:
+            row, reason = self._prepare(raw)
         key = _key(row) if row is not None else ""
+        if row is not None and key:
+            try:  # encoded here, once: what is counted for the chunk is what is sent
+                row = encode_row(row)
+            except RowError as exc:
+                row, reason = None, str(exc)
         # Skipped rows are labelled with their row number: there is no e-mail to trust.
         if row is None or not key:
-            label = f"{key or _label(raw)} (row {tally.rows_read})"
-            tally.skipped[label] = reason or "invalid row"
+            tally.skip(f"{key or _label(raw)} (row {number})", number, reason or "invalid row")
             self._report()
             return None
-        if key in self._window or key in tally.pending:
-            tally.skipped[f"{key} (row {tally.rows_read})"] = "duplicate: an earlier row wins"
+        folded = fold_key(key)
+        first = self._window.get(folded) or tally.pending.get(folded, (0, ""))[1]
+        if first:
+            also = "" if first == key else f" ({first})"
+            tally.skip(f"{key} (row {number})", number, f"duplicate: an earlier row wins{also}")
             self._report()
             return None
-        self._window[key] = None
+        self._window[folded] = key
         if len(self._window) > self._window_size:
             self._window.popitem(last=False)
-        tally.pending[key] = tally.rows_read
+        tally.pending[folded] = (number, key)
         return row
 
 
 def _label(raw: Any) -> str:
+    if isinstance(raw, RejectedRow):
+        return "<unreadable>"
     email = raw.get("email") if isinstance(raw, Mapping) else raw
     return email[:100] if isinstance(email, str) and email else "<no email>"
 
@@ -427,26 +487,6 @@ async def _aiter(rows: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]
         yield row
         if number % 1000 == 999:  # a long synchronous input must not starve the workers
             await anyio.lowlevel.checkpoint()
-
-
-def write_outcome(result: ContactWriteResult) -> dict[str, tuple[str, str]]:
-    """A contact write's answer as ``email -> (kind, detail)`` for the tally."""
-    outcome: dict[str, tuple[str, str]] = {}
-    for email, contact_id in {**result.created, **result.revived}.items():
-        outcome[email] = ("created", contact_id)
-    for email, contact_id in result.updated.items():
-        outcome[email] = ("updated", contact_id)
-    for email, reason in result.failed.items():
-        outcome[email] = ("failed", reason or "failed")
-    return outcome
-
-
-def status_outcome(emails: list[str], result: StatusChangeResult) -> dict[str, tuple[str, str]]:
-    """A status change's answer: every e-mail not in ``failed`` was updated."""
-    return {
-        email: ("failed", result.failed[email]) if email in result.failed else ("updated", "")
-        for email in emails
-    }
 
 
 def ideal_seconds(calls: int, rate_limit: int, rate_period: float) -> float:

@@ -69,8 +69,12 @@ def chunk_target(chunk_size: int | None, max_chunk_bytes: int | None) -> tuple[i
 
 def row_bytes(row: Any) -> int:
     """A row's share of the body: json.dumps' default (``", "`` between items) is what
-    httpx 0.27 sends and never less than 0.28's compact UTF-8, so bodies stay within it."""
-    return len(json.dumps(row, default=str)) + 2
+    httpx 0.27 sends and never less than 0.28's compact UTF-8, so bodies stay within it.
+
+    ``row`` is already encoded (``_rowcodec.encode_row``), the very dict that is sent:
+    there is no fallback for other values, so the count can never describe another body.
+    """
+    return len(json.dumps(row)) + 2
 
 
 def chunk_bytes(chunk: list[Any]) -> int:

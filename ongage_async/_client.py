@@ -30,6 +30,7 @@ from ._credentials import Credentials
 from ._download import sink_for
 from ._errors import ClientClosedError, ConfigurationError, InvalidArgumentError
 from ._governor import Governor
+from ._lifetime import Lifetime
 from ._middleware import (
     AuthMiddleware,
     DeadlineMiddleware,
@@ -42,10 +43,18 @@ from ._middleware.tracing import TracingMiddleware, tracing_available
 from ._namespaces import Namespaces
 from ._response import Response
 from ._retry import RetryPolicy
-from ._sender import HTTPSender
-from ._settings import as_deadline, as_timeout, check_base_url, check_json, check_path
+from ._sender import DEFAULT_MAX_RESPONSE_BYTES, HTTPSender, check_answer_limits
+from ._settings import (
+    as_deadline,
+    as_timeout,
+    check_base_url,
+    check_json,
+    check_params,
+    check_path,
+)
 from ._validation import normalize_list_id
 from ._version import __version__
+from ._wire import trace_requests
 
 __all__ = ["DEFAULT_BASE_URL", "OngageClient"]
 
@@ -71,7 +80,8 @@ class _Shared:
     governor: Governor
     chain: Handler
     base_url: str
-    closed: bool = False
+    lifetime: Lifetime
+    governing: GovernorMiddleware | None = None  # frees held slots at close
 
 
 def _build_chain(middleware: Sequence[Middleware], send: Handler) -> Handler:
@@ -110,8 +120,15 @@ class OngageClient(Namespaces):
         allow_insecure: bool = False,
         sleep: Sleep | None = None,
         deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        attempt_timeout: float | None = None,
     ) -> None:
-        credentials = Credentials.resolve(username, password, account_code, api_key)
+        try:
+            credentials = Credentials.resolve(username, password, account_code, api_key)
+        finally:
+            # Out of this frame's locals: a traceback printed with them (Rich, Sentry) shows them.
+            del username, password, account_code, api_key
+        check_answer_limits(max_response_bytes, attempt_timeout)
         if base_url == DEFAULT_BASE_URL:
             base_url = os.environ.get("ONGAGE_BASE_URL") or base_url
         url = check_base_url(base_url, allow_insecure)
@@ -139,6 +156,12 @@ class OngageClient(Namespaces):
             limits=httpx.Limits(max_connections=slots, max_keepalive_connections=slots),
             follow_redirects=False,
             headers={"User-Agent": f"ongage-async/{__version__}", "Accept": "application/json"},
+            # Lets the governor see whether a cancelled call's request went out.
+            event_hooks={"request": [trace_requests]},
+        )
+        sender = HTTPSender(http, max_response_bytes, attempt_timeout)
+        governing = GovernorMiddleware(
+            gov, pause_on_429=gov.budget.period, attempt_limit=sender.attempt_limit
         )
         steps: list[Middleware] = [
             AuthMiddleware(credentials),
@@ -148,10 +171,18 @@ class OngageClient(Namespaces):
             *([TracingMiddleware.create()] if tracing_available() else []),
             *middleware,
             RetryMiddleware(gov, sleep or anyio.sleep),
-            GovernorMiddleware(gov, pause_on_429=gov.budget.period),
+            governing,
         ]
-        chain = _build_chain(steps, HTTPSender(http))
-        self._shared = _Shared(http=http, governor=gov, chain=chain, base_url=str(url))
+        lifetime = Lifetime()
+        chain = _build_chain(steps, lifetime.wire(sender))
+        self._shared = _Shared(
+            http=http,
+            governor=gov,
+            chain=chain,
+            base_url=str(url),
+            lifetime=lifetime,
+            governing=governing,
+        )
 
     # -- views -----------------------------------------------------------------------
 
@@ -239,13 +270,12 @@ class OngageClient(Namespaces):
         ``idempotent`` overrides the method's default (GET/PUT/DELETE are, POST is not)
         and decides whether a 5xx or a lost answer may be retried.
         """
-        if self._shared.closed:
+        if self._shared.lifetime.closed:
             raise ClientClosedError("this OngageClient has been closed")
         verb = method.upper() if isinstance(method, str) else ""
         if verb not in _METHODS:
             raise InvalidArgumentError(f"method must be one of {sorted(_METHODS)}, not {method!r}")
-        if params is not None and not isinstance(params, Mapping):
-            raise InvalidArgumentError("params must be a mapping")
+        check_params(params)
         if idempotent is not None and not isinstance(idempotent, bool):
             raise InvalidArgumentError("idempotent must be True, False or None")
         if not isinstance(retry, (_NotGiven, RetryPolicy)) and retry is not False:
@@ -267,7 +297,7 @@ class OngageClient(Namespaces):
         )
         if json is not None:
             check_json(json)
-        response = await self._shared.chain(call)
+        response = await self._shared.lifetime.run(self._shared.chain, call)
         return response if raw else response.payload
 
     def _deadline_at(self, deadline: float | _NotGiven | None) -> float | None:
@@ -289,14 +319,18 @@ class OngageClient(Namespaces):
         params: Mapping[str, Any] | None = None,
         list_id: int | str | None = None,
         list_scoped: bool = True,
+        deadline: float | _NotGiven | None = NOT_GIVEN,
     ) -> int:
         """``GET`` a file (an export's ZIP, a search's CSV) into ``destination``, streamed.
 
         Returns the number of bytes written.  A JSON answer instead of a file (an error,
-        or 412 "not finished yet") raises as any call does.
+        or 412 "not finished yet") raises as any call does.  The client's (or view's)
+        deadline bounds the whole download, as it bounds any call; ``deadline=`` changes
+        it for this one.
         """
-        if self._shared.closed:
+        if self._shared.lifetime.closed:
             raise ClientClosedError("this OngageClient has been closed")
+        check_params(params)
         sink = sink_for(destination)
         call = Call(
             method="GET",
@@ -307,10 +341,11 @@ class OngageClient(Namespaces):
             list_scoped=list_scoped,
             retry=self._defaults.retry,
             timeout=self._defaults.timeout,
+            deadline_at=self._deadline_at(deadline),
             sink=sink,
         )
         try:
-            await self._shared.chain(call)
+            await self._shared.lifetime.run(self._shared.chain, call)
         finally:
             await sink.close()
         return sink.written
@@ -333,15 +368,26 @@ class OngageClient(Namespaces):
 
     @property
     def is_closed(self) -> bool:
-        return self._shared.closed
+        return self._shared.lifetime.closed
 
     async def aclose(self) -> None:
-        """Close the connection pool; the client and all its views stop working."""
-        self._shared.closed = True
-        await self._shared.http.aclose()
+        """Close the client and all its views.
+
+        Calls waiting for the governor or sleeping between attempts fail at once with
+        :class:`ClientClosedError`.  Attempts already on the wire finish first (their
+        answers are returned, and a failed one is not retried); then the pool closes.
+        """
+        try:
+            await self._shared.lifetime.close()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._shared.http.aclose()
+                if self._shared.governing is not None:
+                    # Its connections are closed: the slots kept for cancelled calls go.
+                    await self._shared.governing.release_held()
 
     async def __aenter__(self) -> OngageClient:
-        if self._shared.closed:
+        if self._shared.lifetime.closed:
             raise ClientClosedError("this OngageClient has been closed")
         return self
 
@@ -354,4 +400,7 @@ class OngageClient(Namespaces):
         await self.aclose()
 
     def __repr__(self) -> str:
-        return f"<OngageClient base_url={self.base_url!r} list_id={self.list_id!r}>"
+        try:
+            return f"<OngageClient base_url={self.base_url!r} list_id={self.list_id!r}>"
+        except AttributeError:  # __init__ failed part way; a traceback with locals shows it
+            return "<OngageClient (not initialised)>"

@@ -19,6 +19,7 @@ import httpx
 
 __all__ = [
     "APIConnectionError",
+    "AmbiguousOutcomeError",
     "APIError",
     "APITimeoutError",
     "AuthenticationError",
@@ -146,6 +147,24 @@ class APIError(OngageError):
     def __repr__(self) -> str:
         name = type(self).__name__
         return f"{name}(status={self.status}, code={self.code}, message={self.message!r})"
+
+
+class AmbiguousOutcomeError(APIError):
+    """A write may or may not have been done: never a plain "not found".
+
+    An attempt of a write (PUT, DELETE, or a call marked ``idempotent=True``) got no
+    clear answer (a 5xx, a timeout, a dropped connection, a body cut short), so it was
+    sent again, and the server refused the repeat with a 4xx such as 404.  The first
+    attempt can explain that refusal: a ``change_email`` that was done leaves no
+    contact at the old address.  ``status``, ``message`` and ``body`` are the refusal's;
+    ``earlier`` is the failure that left the outcome unknown.  Read the object back to
+    learn which it was.
+    """
+
+    def __init__(self, message: str, *, earlier: OngageError | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        #: The failure after which the outcome of the first attempt was unknown.
+        self.earlier = earlier
 
 
 class BadRequestError(APIError):

@@ -18,13 +18,37 @@ import httpx
 
 from ._errors import APIError, error_for_status
 
-__all__ = ["InvalidResponseError", "Response", "parse_response"]
+__all__ = ["InvalidResponseError", "Response", "ResponseTooLargeError", "parse_response"]
 
 _MAX_MESSAGE = 300
 
 
 class InvalidResponseError(APIError):
-    """The server's answer could not be read as Ongage's JSON envelope."""
+    """The server's answer could not be read as Ongage's JSON envelope.
+
+    ``transient`` is True only for a body that starts as JSON and breaks off (the
+    connection was cut): asking again may work.  A redirect, an HTML page where JSON
+    was due (a captive portal, a login page) or JSON of another shape would come back
+    the same, so they are final.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.transient = transient
+
+
+class ResponseTooLargeError(InvalidResponseError):
+    """The answer grew past ``max_response_bytes`` (counted decoded) and was not read on.
+
+    ``status`` and ``headers`` are the answer's; ``body`` holds only its beginning.
+    Downloads (``client.download``, export and search files) stream to their file and
+    have no such limit.
+    """
+
+    def __init__(self, message: str, *, limit: int, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        #: The ``max_response_bytes`` the answer went past.
+        self.limit = limit
 
 
 def _as_int(value: object) -> int | None:
@@ -44,6 +68,14 @@ class Response:
 
     ``client.request(...)`` hands back just :attr:`payload`; ask for ``raw=True`` to
     get this object and reach :attr:`total` or the response headers.
+
+    Attributes:
+        status_code: The HTTP status.
+        payload: The envelope's ``payload``: what ``client.request`` returns.
+        metadata: The envelope's ``metadata`` (``total``, ``error``...).
+        headers: The response headers.
+        method: The request's method.
+        url: The request's URL.
     """
 
     status_code: int
@@ -59,23 +91,43 @@ class Response:
         return _as_int(self.metadata.get("total"))
 
 
+def _decoded(response: httpx.Response, content: bytes) -> str:
+    """The body as text, in the answer's charset; never a decoding error."""
+    try:
+        return content.decode(response.charset_encoding or "utf-8", "replace")
+    except LookupError:  # a charset Python does not know
+        return content.decode("utf-8", "replace")
+
+
 def _snippet(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + "..."
 
 
-def parse_response(response: httpx.Response, *, method: str, url: str) -> Response:
-    """Read Ongage's envelope from a fully-read response, or raise the matching error."""
+def _cut_short(content: bytes) -> bool:
+    # JSON that breaks off: the connection was cut mid-answer, so another try may work.
+    return content.lstrip()[:1] in (b"{", b"[")
+
+
+def parse_response(
+    response: httpx.Response, *, method: str, url: str, content: bytes | None = None
+) -> Response:
+    """Read Ongage's envelope from a fully-read response, or raise the matching error.
+
+    ``content`` is the decoded body when it was read outside httpx (under a size limit);
+    by default it is ``response.content``.
+    """
     status = response.status_code
     headers = response.headers
-    content = response.content
+    if content is None:
+        content = response.content
     if 300 <= status < 400:
         # Never followed: the credentials must not travel to wherever it points.
         where = headers.get("location", "?")
         raise InvalidResponseError(
             f"the server answered a redirect (to {where}), which is not followed",
             status=status,
-            body=response.text,
+            body=_decoded(response, content),
             method=method,
             url=url,
             headers=headers,
@@ -90,10 +142,7 @@ def parse_response(response: httpx.Response, *, method: str, url: str) -> Respon
             fast_metadata = fast.get("metadata")
             if isinstance(fast_metadata, dict) and fast_metadata.get("error") is not True:
                 return Response(status, fast["payload"], fast_metadata, headers, method, url)
-    try:
-        text = response.text
-    except (UnicodeDecodeError, LookupError):
-        text = content.decode("utf-8", "replace")
+    text = _decoded(response, content)
     context: dict[str, Any] = {"body": text, "method": method, "url": url, "headers": headers}
 
     try:
@@ -101,7 +150,10 @@ def parse_response(response: httpx.Response, *, method: str, url: str) -> Respon
     except (ValueError, RecursionError):
         if status < 400:
             raise InvalidResponseError(
-                f"the answer is not JSON: {_snippet(text)!r}", status=status, **context
+                f"the answer is not JSON: {_snippet(text)!r}",
+                status=status,
+                transient=_cut_short(content),
+                **context,
             ) from None
         message = _snippet(text) or response.reason_phrase or "error"
         raise error_for_status(status)(message, status=status, **context) from None

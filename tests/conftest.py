@@ -1,13 +1,25 @@
-"""Shared fixtures: every async test runs under asyncio and trio, against the sandbox."""
+"""Shared fixtures: every async test runs under asyncio and trio, against the sandbox.
+
+The fault matrix and the bulk tests also run under both governors (``governor_kind``):
+the in-process one, and a ``RedisGovernor`` on one redis-server shared by the session.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import anyio
 import pytest
 
-from ongage_async import OngageClient, RetryPolicy
+from ongage_async import Governor, OngageClient, RetryPolicy
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
 #: Retries as in production, but with delays short enough for a test.
@@ -63,3 +75,154 @@ def load_example(name: str) -> Any:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+# -- the governors under test -------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _redis_missing(why: str) -> None:
+    """Skip where Redis is absent, except in CI: there the Redis path must be tested."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{why}: .ci/run installs Debian's redis-server, and nox the redis extra")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """One real redis-server on a free 127.0.0.1 port for the whole session."""
+    try:
+        import redis
+    except ImportError:
+        _redis_missing("the redis package is not installed (the [redis] extra)")
+    binary = shutil.which("redis-server")
+    if binary is None:
+        _redis_missing("redis-server is not installed")
+    assert binary is not None
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(host="127.0.0.1", port=port)
+    deadline = time.monotonic() + 10
+    while True:  # setup, not a test step: wait for the server to accept connections
+        try:
+            client.ping()
+            break
+        except redis.exceptions.ConnectionError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise
+            time.sleep(0.01)
+    client.close()
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def flush_redis(url: str) -> None:
+    """Start a test from an empty Redis (the server is shared by the session)."""
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        client.flushdb()
+
+
+@pytest.fixture(params=["local", "redis"])
+def governor_kind(request: pytest.FixtureRequest, anyio_backend: str) -> str:
+    if request.param == "redis" and anyio_backend != "asyncio":
+        pytest.skip("RedisGovernor runs on asyncio only (redis-py's asyncio client)")
+    return str(request.param)
+
+
+class Governors:
+    """Makes the governors of one test, of one kind, and closes them after it."""
+
+    def __init__(self, kind: str, redis_url: str | None) -> None:
+        self.kind = kind
+        self.redis_url = redis_url
+        self.made: list[Any] = []
+
+    def __call__(
+        self, rate_limit: int = 300, rate_period: float = 60.0, max_concurrency: int = 10
+    ) -> Governor:
+        if self.redis_url is None:
+            return Governor.local(rate_limit, rate_period, max_concurrency)
+        from ongage_async.redis import RedisGovernor
+
+        governor = RedisGovernor(
+            self.redis_url,
+            account="SANDBOX",
+            key_prefix=f"test-{uuid.uuid4().hex}",
+            rate_limit=rate_limit,
+            rate_period=rate_period,
+            max_concurrency=max_concurrency,
+        )
+        self.made.append(governor)
+        return governor
+
+    def client(self, sandbox: Sandbox, **options: Any) -> OngageClient:
+        """``sandbox.client(**options)`` under a governor of this kind, with the same limits."""
+        config = sandbox.config
+        governor = self(
+            options.pop("rate_limit", config.rate_limit),
+            options.pop("rate_period", config.rate_period),
+            options.pop("max_concurrency", config.max_concurrency),
+        )
+        return sandbox.client(governor=governor, **options)
+
+    async def aclose(self) -> None:
+        for governor in self.made:  # each a RedisGovernor: its connection pool is closed
+            await governor.aclose()
+
+
+@pytest.fixture
+async def governors(governor_kind: str, request: pytest.FixtureRequest) -> AsyncIterator[Governors]:
+    url: str | None = None
+    if governor_kind == "redis":
+        url = request.getfixturevalue("redis_url")
+        flush_redis(url)
+    made = Governors(governor_kind, url)
+    try:
+        yield made
+    finally:
+        await made.aclose()
+
+
+class Admissions:
+    """Counts the calls a served sandbox admits, so a test can wait until it has them.
+
+    The server runs in another thread (``sandbox.serve``): the test waits for a thread
+    event in a worker thread, and never sleeps to find out.
+    """
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._limits = sandbox.app.limits
+        self._admit = self._limits.admit
+        self._limits.admit = self._counting  # type: ignore[method-assign]
+        self._count = 0
+        self._want = 0
+        self._reached = threading.Event()
+
+    def _counting(self, now: float) -> Any:
+        admission = self._admit(now)
+        if admission.allowed:
+            self._count += 1
+            if self._count >= self._want:
+                self._reached.set()
+        return admission
+
+    def expect(self, more: int) -> None:
+        """From now on, wait for ``more`` admissions."""
+        self._reached.clear()
+        self._want = self._count + more
+
+    async def wait(self, timeout: float = 10.0) -> None:
+        reached = await anyio.to_thread.run_sync(self._reached.wait, timeout)
+        assert reached, f"the server admitted {self._count} calls, not {self._want}"

@@ -1,4 +1,8 @@
-"""The bulk contact engine: every row accounted for exactly once, at full budget."""
+"""The bulk contact engine: every row accounted for exactly once, at full budget.
+
+Every test runs under both governors (``governors``): the in-process one, and a
+``RedisGovernor`` (asyncio only), so the shared path can never drift from the local one.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from hypothesis import strategies as st
 
 from ongage_async import BulkProgress, BulkResult, InvalidArgumentError, RetryPolicy
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
+
+from .conftest import Governors
 
 RETRY = RetryPolicy(max_retries=2, base_delay=0.001, max_delay=0.005, jitter=0)
 
@@ -75,10 +81,10 @@ class Wire(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-async def test_upsert_many_uses_the_fewest_calls_and_no_429() -> None:
+async def test_upsert_many_uses_the_fewest_calls_and_no_429(governors: Governors) -> None:
     sandbox = make_sandbox(latency=(0.001, 0.004))
     rows = [*people(1234), {"email": "broken"}, {"fields": {"x": 1}}, {"email": "p7@example.com"}]
-    async with sandbox.client(retry=RETRY, list_id=500) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500) as client:
         result = await client.contacts.upsert_many(rows)
     assert result.total == len(rows) == accounted(result)
     assert result.created == 1234 and result.ok
@@ -94,14 +100,14 @@ async def test_upsert_many_uses_the_fewest_calls_and_no_429() -> None:
     assert set(sandbox.recorder.contact_writes.values()) == {1}
 
 
-async def test_async_iterable_input_and_second_run_updates() -> None:
+async def test_async_iterable_input_and_second_run_updates(governors: Governors) -> None:
     sandbox = make_sandbox()
 
     async def stream() -> AsyncIterator[dict[str, Any]]:
         for row in people(250):
             yield row
 
-    async with sandbox.client(retry=RETRY, list_id=500) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500) as client:
         first = await client.contacts.upsert_many(stream(), chunk_size=50)
         second = await client.contacts.upsert_many(people(250), chunk_size=50)
         inserted = await client.contacts.upsert_many(people(10), overwrite=False)
@@ -109,28 +115,28 @@ async def test_async_iterable_input_and_second_run_updates() -> None:
     assert set(inserted.failed.values()) == {"Email already exists"}
 
 
-async def test_too_large_chunks_are_split_not_failed() -> None:
+async def test_too_large_chunks_are_split_not_failed(governors: Governors) -> None:
     sandbox = make_sandbox(max_contacts_per_call=30)
-    async with sandbox.client(retry=RETRY, list_id=500) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500) as client:
         result = await client.contacts.upsert_many(people(200), chunk_size=100)
     assert result.created == 200
     statuses = [c.status for c in sandbox.recorder.calls]
     assert statuses.count(413) >= 2
 
 
-async def test_chunks_are_capped_by_bytes_too() -> None:
+async def test_chunks_are_capped_by_bytes_too(governors: Governors) -> None:
     sandbox = make_sandbox()
     wide = [{"email": f"w{i}@example.com", "fields": {"bio": "x" * 1000}} for i in range(40)]
-    async with sandbox.client(retry=RETRY, list_id=500) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500) as client:
         result = await client.contacts.upsert_many(wide, chunk_size=100, max_chunk_bytes=5000)
     assert result.created == 40
     assert result.calls == 10  # four ~1 KB rows fit in 5,000 bytes
 
 
-async def test_small_rows_go_50_to_a_call_by_default() -> None:
+async def test_small_rows_go_50_to_a_call_by_default(governors: Governors) -> None:
     sandbox = make_sandbox()
     wire = Wire(sandbox)
-    async with sandbox.client(retry=RETRY, list_id=500, transport=wire) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500, transport=wire) as client:
         result = await client.contacts.upsert_many(people(1234))
     sizes = [rows for rows, _, _ in wire.writes]
     assert result.created == 1234 and result.calls == len(sizes) == 25
@@ -139,10 +145,10 @@ async def test_small_rows_go_50_to_a_call_by_default() -> None:
     assert (result.chunk_size, result.chunk_bytes, result.splits) == (ROWS, BYTES, 0)
 
 
-async def test_an_explicit_chunk_size_wins_up_to_100() -> None:
+async def test_an_explicit_chunk_size_wins_up_to_100(governors: Governors) -> None:
     sandbox = make_sandbox()
     wire = Wire(sandbox)
-    async with sandbox.client(retry=RETRY, list_id=500, transport=wire) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500, transport=wire) as client:
         result = await client.contacts.upsert_many(wide(250), chunk_size=100)
         for bad in (0, 101, 1000, True, "50"):
             with pytest.raises(InvalidArgumentError, match="chunk_size must be"):
@@ -153,10 +159,10 @@ async def test_an_explicit_chunk_size_wins_up_to_100() -> None:
     assert [rows for rows, _, _ in wire.writes] == [100, 100, 50]  # the 8 KiB default is off
 
 
-async def test_wide_rows_go_fewer_to_a_call_within_the_byte_target() -> None:
+async def test_wide_rows_go_fewer_to_a_call_within_the_byte_target(governors: Governors) -> None:
     sandbox = make_sandbox()
     wire = Wire(sandbox)
-    async with sandbox.client(retry=RETRY, list_id=500, transport=wire) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500, transport=wire) as client:
         result = await client.contacts.upsert_many(wide(300))
     assert result.created == 300 and result.ok
     sizes = [rows for rows, _, _ in wire.writes]
@@ -168,10 +174,14 @@ async def test_wide_rows_go_fewer_to_a_call_within_the_byte_target() -> None:
     assert all(body > BYTES - 2 * row for _, body, _ in wire.writes[:-1])
 
 
-async def test_a_413_splits_the_chunk_and_lowers_the_target_for_the_rest() -> None:
+async def test_a_413_splits_the_chunk_and_lowers_the_target_for_the_rest(
+    governors: Governors,
+) -> None:
     sandbox = make_sandbox(max_contacts_per_call=30)
     wire = Wire(sandbox)
-    async with sandbox.client(retry=RETRY, list_id=500, transport=wire, max_concurrency=1) as c:
+    async with governors.client(
+        sandbox, retry=RETRY, list_id=500, transport=wire, max_concurrency=1
+    ) as c:
         result = await c.contacts.upsert_many(people(500))
     assert result.created == 500 and result.ok
     assert wire.writes[0][::2] == (50, 413)
@@ -182,19 +192,21 @@ async def test_a_413_splits_the_chunk_and_lowers_the_target_for_the_rest() -> No
     assert result.chunk_size == 25 and result.chunk_bytes < BYTES and result.splits >= 1
 
 
-async def test_a_413_costs_at_most_one_call_per_worker() -> None:
+async def test_a_413_costs_at_most_one_call_per_worker(governors: Governors) -> None:
     sandbox = make_sandbox(max_contacts_per_call=30)
     wire = Wire(sandbox)
-    async with sandbox.client(retry=RETRY, list_id=500, transport=wire) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500, transport=wire) as client:
         result = await client.contacts.upsert_many(people(2000))
     assert result.created == 2000
     assert [status for _, _, status in wire.writes].count(413) <= 10
 
 
-async def test_an_ordinary_400_fails_its_chunk_without_splitting() -> None:
+async def test_an_ordinary_400_fails_its_chunk_without_splitting(governors: Governors) -> None:
     sandbox = make_sandbox()
     wire = Wire(sandbox, bad="Invalid payload: too many fields for this list")
-    async with sandbox.client(retry=RETRY, list_id=500, transport=wire, max_concurrency=1) as c:
+    async with governors.client(
+        sandbox, retry=RETRY, list_id=500, transport=wire, max_concurrency=1
+    ) as c:
         result = await c.contacts.upsert_many(people(120))
     assert [(rows, status) for rows, _, status in wire.writes] == [(50, 400), (50, 200), (20, 200)]
     assert len(result.failed) == 50 and result.created == 70
@@ -204,10 +216,12 @@ async def test_an_ordinary_400_fails_its_chunk_without_splitting() -> None:
     assert (result.chunk_size, result.splits) == (ROWS, 0)
 
 
-async def test_a_timeout_on_an_upsert_splits_it_and_lowers_the_target() -> None:
+async def test_a_timeout_on_an_upsert_splits_it_and_lowers_the_target(governors: Governors) -> None:
     sandbox = make_sandbox()
     wire = Wire(sandbox, slow_over=20)  # more than 20 contacts take too long
-    async with sandbox.client(retry=RETRY, list_id=500, transport=wire, max_concurrency=1) as c:
+    async with governors.client(
+        sandbox, retry=RETRY, list_id=500, transport=wire, max_concurrency=1
+    ) as c:
         result = await c.contacts.upsert_many(people(300))
     assert result.created == 300 and result.ok
     timeouts = [rows for rows, _, status in wire.writes if status == "timeout"]
@@ -218,10 +232,12 @@ async def test_a_timeout_on_an_upsert_splits_it_and_lowers_the_target() -> None:
     assert set(sandbox.recorder.contact_writes.values()) == {1}
 
 
-async def test_a_timeout_on_a_plain_add_is_not_resent() -> None:
+async def test_a_timeout_on_a_plain_add_is_not_resent(governors: Governors) -> None:
     sandbox = make_sandbox()
     wire = Wire(sandbox, slow_over=20)
-    async with sandbox.client(retry=RETRY, list_id=500, transport=wire, max_concurrency=1) as c:
+    async with governors.client(
+        sandbox, retry=RETRY, list_id=500, transport=wire, max_concurrency=1
+    ) as c:
         result = await c.contacts.upsert_many(people(120), overwrite=False)
     # An add may have landed before the timeout: it is never sent again, whole or split.
     assert [rows for rows, _, _ in wire.writes] == [50, 50, 20]
@@ -229,10 +245,12 @@ async def test_a_timeout_on_a_plain_add_is_not_resent() -> None:
     assert all(r.startswith("APITimeoutError") for r in result.failed.values())
 
 
-async def test_when_one_contact_times_out_timeouts_stop_splitting() -> None:
+async def test_when_one_contact_times_out_timeouts_stop_splitting(governors: Governors) -> None:
     sandbox = make_sandbox()
     wire = Wire(sandbox, slow_over=0)  # an outage: every write times out
-    async with sandbox.client(retry=RETRY, list_id=500, transport=wire, max_concurrency=1) as c:
+    async with governors.client(
+        sandbox, retry=RETRY, list_id=500, transport=wire, max_concurrency=1
+    ) as c:
         result = await c.contacts.upsert_many(people(200))
     assert len(result.failed) == 200 == result.total
     # One chunk is split down to a single contact (the proof that size is not the cause);
@@ -242,7 +260,7 @@ async def test_when_one_contact_times_out_timeouts_stop_splitting() -> None:
     assert result.chunk_size == ROWS
 
 
-async def test_input_is_consumed_lazily() -> None:
+async def test_input_is_consumed_lazily(governors: Governors) -> None:
     sandbox = make_sandbox(rate_limit=1000)
     consumed = 0
     worst = 0
@@ -257,15 +275,15 @@ async def test_input_is_consumed_lazily() -> None:
         nonlocal worst
         worst = max(worst, consumed - progress.done)
 
-    async with sandbox.client(retry=RETRY, list_id=500) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500) as client:
         await client.contacts.upsert_many(source(), chunk_size=20, on_progress=watch)
     # At most one chunk per worker, one being built and one waiting to be handed over.
     assert worst <= (10 + 2) * 20
 
 
-async def test_fail_fast_stops_and_still_accounts_for_every_row() -> None:
+async def test_fail_fast_stops_and_still_accounts_for_every_row(governors: Governors) -> None:
     sandbox = make_sandbox(faults=FaultPlan(script=(None, Fault("server_error", status=503))))
-    async with sandbox.client(retry=False, list_id=500, max_concurrency=1) as client:
+    async with governors.client(sandbox, retry=False, list_id=500, max_concurrency=1) as client:
         result = await client.contacts.upsert_many(people(1000), chunk_size=50, fail_fast=True)
     assert result.total == accounted(result) < 1000
     assert result.created == 50
@@ -274,18 +292,20 @@ async def test_fail_fast_stops_and_still_accounts_for_every_row() -> None:
     assert any(r.startswith("not confirmed: the run stopped") for r in reasons)
 
 
-async def test_a_chunk_that_fails_for_good_fails_its_rows_and_the_run_goes_on() -> None:
+async def test_a_chunk_that_fails_for_good_fails_its_rows_and_the_run_goes_on(
+    governors: Governors,
+) -> None:
     faults = FaultPlan(rules=(Fault("server_error", probability=1.0, path="contacts"),))
     sandbox = make_sandbox(faults=faults)
-    async with sandbox.client(retry=RETRY, list_id=500) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500) as client:
         result = await client.contacts.upsert_many(people(120), chunk_size=50)
     assert len(result.failed) == 120 == result.total
     assert result.calls == 3 * 3  # three chunks, each tried three times
 
 
-async def test_cancellation_leaves_a_consistent_result() -> None:
+async def test_cancellation_leaves_a_consistent_result(governors: Governors) -> None:
     sandbox = make_sandbox(rate_limit=1000)
-    async with sandbox.client(retry=RETRY, list_id=500) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500) as client:
         operation = client.contacts.bulk_upsert(people(5000), chunk_size=50, keep_ids=True)
         with anyio.CancelScope() as scope:
 
@@ -305,9 +325,9 @@ async def test_cancellation_leaves_a_consistent_result() -> None:
     assert all(r.startswith("not confirmed") for r in result.failed.values())
 
 
-async def test_update_many_and_change_status_many() -> None:
+async def test_update_many_and_change_status_many(governors: Governors) -> None:
     sandbox = make_sandbox()
-    async with sandbox.client(retry=RETRY, list_id=500) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500) as client:
         await client.contacts.upsert_many(people(150))
         updated = await client.contacts.update_many(
             [{"email": f"p{i}@example.com", "city": "Oslo"} for i in range(160)]
@@ -323,10 +343,10 @@ async def test_update_many_and_change_status_many() -> None:
     assert sandbox.store.find_contact(500, "p3@example.com").status == "unsubscribed"
 
 
-async def test_progress_snapshots_count_up_to_the_total() -> None:
+async def test_progress_snapshots_count_up_to_the_total(governors: Governors) -> None:
     sandbox = make_sandbox()
     snapshots: list[BulkProgress] = []
-    async with sandbox.client(retry=RETRY, list_id=500) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500) as client:
         await client.contacts.upsert_many(
             list(people(300)), chunk_size=60, on_progress=snapshots.append
         )
@@ -355,6 +375,15 @@ faults_strategy = st.lists(
 )
 
 
+@pytest.fixture(scope="module", params=["local", "redis"])
+def redis_or_local(request: pytest.FixtureRequest) -> str | None:
+    """For a test that runs its own event loops: a Redis URL, or None for the local governor.
+
+    Not function-scoped, as Hypothesis asks: the examples share it.
+    """
+    return request.getfixturevalue("redis_url") if request.param == "redis" else None
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=rows_strategy,
@@ -364,7 +393,12 @@ faults_strategy = st.lists(
     overwrite=st.booleans(),
 )
 def test_every_row_is_accounted_for_exactly_once_under_random_faults(
-    rows: list[Any], faults: list[Fault], seed: int, chunk: int, overwrite: bool
+    redis_or_local: str | None,
+    rows: list[Any],
+    faults: list[Fault],
+    seed: int,
+    chunk: int,
+    overwrite: bool,
 ) -> None:
     sandbox = Sandbox(
         SandboxConfig(
@@ -373,12 +407,16 @@ def test_every_row_is_accounted_for_exactly_once_under_random_faults(
     )
 
     async def run() -> BulkResult:
-        async with sandbox.client(retry=RETRY) as client:
-            return await client.contacts.upsert_many(
-                rows, chunk_size=chunk, overwrite=overwrite, keep_ids=True
-            )
+        governors = Governors("redis" if redis_or_local else "local", redis_or_local)
+        try:
+            async with governors.client(sandbox, retry=RETRY) as client:
+                return await client.contacts.upsert_many(
+                    rows, chunk_size=chunk, overwrite=overwrite, keep_ids=True
+                )
+        finally:
+            await governors.aclose()
 
-    result = anyio.run(run)
+    result = anyio.run(run)  # asyncio: RedisGovernor's one backend
     assert result.total == len(rows) == accounted(result)
     # What we say was written, was written; what we say failed never silently vanished.
     stored = sandbox.store.contacts[sandbox.config.default_list_id]
@@ -387,14 +425,16 @@ def test_every_row_is_accounted_for_exactly_once_under_random_faults(
     assert sandbox.app.limits.in_flight == 0
 
 
-async def test_a_failing_input_finishes_what_was_read_then_raises_its_error() -> None:
+async def test_a_failing_input_finishes_what_was_read_then_raises_its_error(
+    governors: Governors,
+) -> None:
     sandbox = make_sandbox()
 
     def source() -> Iterator[dict[str, Any]]:
         yield from people(230)
         raise OSError("disk went away")
 
-    async with sandbox.client(retry=RETRY, list_id=500) as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500) as client:
         operation = client.contacts.bulk_upsert(source())
         with pytest.raises(OSError, match="disk went away"):
             await operation.run()
@@ -403,10 +443,38 @@ async def test_a_failing_input_finishes_what_was_read_then_raises_its_error() ->
     assert result.created == 230  # every row read was still delivered
 
 
-async def test_an_authentication_error_stops_the_run_and_is_raised_alone() -> None:
+async def test_an_authentication_error_stops_the_run_and_is_raised_alone(
+    governors: Governors,
+) -> None:
     from ongage_async import AuthenticationError
 
     sandbox = make_sandbox()
-    async with sandbox.client(retry=RETRY, list_id=500, password="wrong") as client:
+    async with governors.client(sandbox, retry=RETRY, list_id=500, password="wrong") as client:
         with pytest.raises(AuthenticationError):
             await client.contacts.upsert_many(people(500))
+
+
+@pytest.mark.parametrize("where", ["a worker", "the reader"])
+async def test_an_error_in_on_progress_stops_the_run_and_is_raised_alone(
+    governors: Governors, where: str
+) -> None:
+    # After a written chunk (in a worker), or after a skipped row (in the input's reader).
+    sandbox = make_sandbox(rate_limit=1000)
+    rows = [*people(1000)] if where == "a worker" else [{"email": "bad"}, *people(1000)]
+
+    def progress(snapshot: BulkProgress) -> None:
+        if snapshot.done >= 1:
+            raise ValueError("the progress bar broke")
+
+    async with governors.client(sandbox, retry=RETRY, list_id=500) as client:
+        with pytest.raises(ValueError, match="the progress bar broke"):
+            await client.contacts.upsert_many(rows, chunk_size=50, on_progress=progress)
+        operation = client.contacts.bulk_upsert(rows, chunk_size=50)
+        operation._on_progress = progress
+        with pytest.raises(ValueError, match="the progress bar broke"):
+            await operation.run()
+        assert client.governor.stats().in_flight == 0
+    result = operation.result()
+    assert result.total == accounted(result) < len(rows)
+    assert all(r.startswith("not confirmed") for r in result.failed.values())
+    assert sandbox.app.limits.in_flight == 0

@@ -1,7 +1,8 @@
 """The fault matrix: every kind of failure, in process and over HTTP.
 
 For each fault: a call succeeds or raises a documented error; a bulk run accounts for
-every contact; no transactional e-mail is sent twice; nothing is left in flight.
+every contact; no transactional e-mail is sent twice; nothing is left in flight.  Under
+both governors: the in-process one and a ``RedisGovernor`` (asyncio only).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import pytest
 
 from ongage_async import APIConnectionError, APIError, OngageClient, OngageError, RetryPolicy
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
+
+from .conftest import Governors
 
 KINDS = [
     Fault("rate_limit", probability=0.3),
@@ -34,7 +37,9 @@ def fault_id(fault: Fault) -> str:
 
 
 @pytest.fixture(params=["in-process", "http"])
-async def faulty(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Sandbox, OngageClient]]:
+async def faulty(
+    request: pytest.FixtureRequest, governors: Governors
+) -> AsyncIterator[tuple[Sandbox, OngageClient]]:
     fault: Fault = request.node.callspec.params["fault"]
     sandbox = Sandbox(
         SandboxConfig(
@@ -46,7 +51,8 @@ async def faulty(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Sandbox,
         )
     )
     # A timeout shorter than the slow fault, so "slow" really times out.
-    options = {"retry": POLICY, "timeout": 0.1, "list_id": 500}
+    governor = governors(rate_limit=5000, rate_period=0.05, max_concurrency=10)
+    options = {"retry": POLICY, "timeout": 0.1, "list_id": 500, "governor": governor}
     if request.param == "in-process":
         async with sandbox.client(**options) as client:
             yield sandbox, client
@@ -55,8 +61,6 @@ async def faulty(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Sandbox,
         client = OngageClient(
             **sandbox.client_settings(),
             base_url=base_url,
-            rate_limit=5000,
-            rate_period=0.05,
             **options,
         )
         async with client:

@@ -1,65 +1,32 @@
-"""RedisGovernor against a real redis-server (started here on a free 127.0.0.1 port)."""
+"""RedisGovernor against a real redis-server (conftest's ``redis_url``: one per session)."""
 
 from __future__ import annotations
 
 import logging
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 
 import anyio
 import pytest
 
-from ongage_async.sandbox import Sandbox, SandboxConfig, most_in_any_window
+from ongage_async import NotFoundError, OngageClient, RateLimitError, RetryPolicy, ServerError
+from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig, most_in_any_window
 
 redis = pytest.importorskip("redis")
 
 from ongage_async.redis import GovernorUnavailableError, RedisGovernor  # noqa: E402
 
+from .conftest import Admissions, free_port  # noqa: E402  (the server: conftest's redis_url)
+from .test_cancellation import cut_short  # noqa: E402
+
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"  # redis-py's asyncio client runs on asyncio only
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is missing: .ci/run installs Debian's redis-server")
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
-    deadline = time.monotonic() + 10
-    while True:  # setup, not a test step: wait for the server to accept connections
-        try:
-            client.ping()
-            break
-        except redis.exceptions.ConnectionError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise
-            time.sleep(0.01)
-    yield f"redis://127.0.0.1:{port}/0"
-    server.terminate()
-    server.wait(timeout=10)
 
 
 def governor(url: str, account: str, **kwargs: object) -> RedisGovernor:
@@ -189,7 +156,7 @@ async def test_two_accounts_never_share_a_budget(redis_url: str) -> None:
 
 
 async def test_unreachable_redis_fails_closed_by_default() -> None:
-    gov = RedisGovernor(f"redis://127.0.0.1:{_free_port()}/0", account="ACC")
+    gov = RedisGovernor(f"redis://127.0.0.1:{free_port()}/0", account="ACC")
     with pytest.raises(GovernorUnavailableError):
         async with gov.call():
             pytest.fail("no call may start without the shared governor")
@@ -199,7 +166,7 @@ async def test_unreachable_redis_can_fall_back_to_a_local_share(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     gov = RedisGovernor(
-        f"redis://127.0.0.1:{_free_port()}/0",
+        f"redis://127.0.0.1:{free_port()}/0",
         account="ACC",
         rate_limit=8,
         max_concurrency=8,
@@ -242,3 +209,144 @@ async def test_clients_sharing_a_redis_governor_draw_no_429(redis_url: str) -> N
             tg.start_soon(clients[n % 2].lists.get, sandbox.config.default_list_id)
     assert sandbox.recorder.rejected_429 == 0
     assert sandbox.recorder.most_in_any_window(0.3) <= 20
+
+
+# -- errors come out exactly as under the in-process governor (issue #12) -----------------
+
+FAST = RetryPolicy(max_retries=3, base_delay=0.001, max_delay=0.005, jitter=0)
+
+
+async def test_an_error_in_the_block_comes_out_as_raised_not_in_a_group(redis_url: str) -> None:
+    gov = governor(redis_url, "ACC", lease_ttl=0.3)
+    with pytest.raises(KeyError):
+        async with gov.call():
+            raise KeyError("mine")
+    with pytest.raises(KeyError):
+        async with gov.cap.slot():
+            raise KeyError("mine")
+    assert (await gov.state())["leases"] == 0
+    await gov.aclose()
+
+
+async def test_api_errors_are_typed_and_retried_under_a_redis_governor(redis_url: str) -> None:
+    # In arrival order: a 404, a 500 then its retry, a 429 then its retry; then, with no
+    # retries, a 500 and a 429.  Each comes out as with the in-process governor.
+    server_error, rate_limit = Fault("server_error", status=500), Fault("rate_limit")
+    script = (None, server_error, None, rate_limit, None, server_error, rate_limit)
+    sandbox = Sandbox(SandboxConfig(rate_limit=1000, rate_period=1.0, faults=FaultPlan(script)))
+    gov = governor(redis_url, "ACC", rate_limit=1000, rate_period=1.0)
+    list_id = sandbox.config.default_list_id
+    async with sandbox.client(governor=gov, retry=FAST) as client:
+        with pytest.raises(NotFoundError):
+            await client.lists.get(999)
+        await client.lists.get(list_id)
+        await client.lists.get(list_id)
+        assert client.governor.stats().retries == 2
+        bare = client.with_options(retry=False)
+        with pytest.raises(ServerError):
+            await bare.lists.get(list_id)
+        with pytest.raises(RateLimitError):
+            await bare.lists.get(list_id)
+    assert [call.status for call in sandbox.recorder.calls] == [404, 500, 200, 429, 200, 500, 429]
+    assert (await gov.state())["leases"] == 0
+    await gov.aclose()
+
+
+async def test_upsert_many_rides_out_a_transient_500_and_counts_right(redis_url: str) -> None:
+    faults = FaultPlan(script=(None, Fault("server_error", status=500)))  # the 2nd call
+    sandbox = Sandbox(
+        SandboxConfig(
+            rate_limit=1000,
+            rate_period=1.0,
+            faults=faults,
+            seed_lists=[{"id": 500, "name": "main"}],
+        )
+    )
+    gov = governor(redis_url, "ACC", rate_limit=1000, rate_period=1.0)
+    rows = [{"email": f"p{n}@example.com"} for n in range(900)]
+    async with sandbox.client(governor=gov, retry=FAST, list_id=500) as client:
+        result = await client.contacts.upsert_many(rows)
+    assert (result.created, result.updated, dict(result.failed)) == (900, 0, {})
+    assert len(sandbox.store.contacts[500]) == 900
+    assert [call.status for call in sandbox.recorder.calls].count(500) == 1
+    await gov.aclose()
+
+
+async def test_one_renewer_renews_every_lease_and_stops_when_none_is_held(redis_url: str) -> None:
+    gov = governor(redis_url, "ACC", max_concurrency=3, lease_ttl=0.15)
+    async with gov.cap.slot(), gov.cap.slot(), gov.cap.slot():
+        await anyio.sleep(0.5)  # the calls outlive three lease periods
+        assert (await gov.state())["leases"] == 3
+    assert (await gov.state())["leases"] == 0
+    assert not gov._redis_cap._live  # the renewer ends at its next look
+    await gov.aclose()
+    assert gov._redis_cap._renewer is None
+
+
+# -- a call cancelled on the wire keeps its lease while the server may run it -------------
+
+
+@pytest.mark.http
+async def test_calls_cut_short_on_the_wire_keep_their_leases_across_processes(
+    redis_url: str,
+) -> None:
+    sandbox = Sandbox(SandboxConfig(rate_limit=1000, rate_period=1.0, latency=(0.3, 0.3)))
+    admissions = Admissions(sandbox)
+    first, second = pair(redis_url, rate_limit=1000, rate_period=1.0, max_concurrency=10)
+    list_id = sandbox.config.default_list_id
+    with sandbox.serve(log_level="critical") as base_url:
+        options = {**sandbox.client_settings(), "base_url": base_url, "retry": False}
+        cutting = OngageClient(**options, governor=first, timeout=0.8)
+        following = OngageClient(**options, governor=second, timeout=0.8)
+        async with cutting, following:
+            await cut_short(cutting, admissions, list_id)
+            assert first.stats().held == 10
+            assert (await second.state())["leases"] == 10  # every process counts them
+            # Another process's next calls wait for the server, and draw no 429.
+            with anyio.fail_after(5):
+                async with anyio.create_task_group() as tg:
+                    for _ in range(10):
+                        tg.start_soon(following.lists.get, list_id)
+            assert sandbox.recorder.rejected_429 == 0
+            assert (await first.state())["leases"] == 0
+            assert first.stats().held == 0
+
+            # Closing the client gives its kept leases back at once.
+            closing = OngageClient(**options, governor=first, timeout=30.0)
+            async with closing:
+                await cut_short(closing, admissions, list_id)
+                assert (await first.state())["leases"] == 10
+            assert (await first.state())["leases"] == 0
+            assert first.stats().held == 0
+    await first.aclose()
+    await second.aclose()
+
+
+async def test_cancelled_callers_leak_no_lease_and_no_token(redis_url: str) -> None:
+    # Waiting, acquiring (a script under way) and in flight: cancelled anywhere, a caller
+    # leaves nothing in Redis, where a lost lease or token would cost every process.
+    import random
+
+    gov = governor(redis_url, "ACC", rate_limit=40, rate_period=0.1, max_concurrency=4)
+    rng = random.Random(5)
+
+    async def one(cut: float) -> None:
+        with anyio.move_on_after(cut):
+            async with gov.call():
+                await anyio.sleep(0.002)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(300):
+            tg.start_soon(one, rng.uniform(0, 0.3))
+    client = redis.asyncio.Redis.from_url(redis_url)
+    try:
+        leases = await client.zcard(f"{gov._shared.namespace}:leases")
+        (now, micros) = await client.time()
+        held_long = await client.zcount(
+            f"{gov._shared.namespace}:tokens", now + micros / 1e6 + 1.0, "+inf"
+        )
+    finally:
+        await client.aclose()
+    assert (leases, held_long) == (0, 0)  # tokens only cool (0.1 s); none is held for minutes
+    assert gov.stats().in_flight == 0
+    await gov.aclose()

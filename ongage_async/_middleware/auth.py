@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from .._call import Call, Handler
-from .._credentials import Credentials
+from .._credentials import Credentials, SecretHeaders
 from .._response import Response
 
 __all__ = ["AuthMiddleware"]
@@ -18,5 +18,10 @@ class AuthMiddleware:
     credentials: Credentials
 
     async def __call__(self, call: Call, call_next: Handler) -> Response:
-        headers = {**call.headers, **self.credentials.headers()}
-        return await call_next(attrs.evolve(call, headers=headers))
+        # No local holds the headers, and the call holds them in a type whose repr hides
+        # them: every failure's traceback goes through this frame, printed with locals.
+        return await call_next(
+            attrs.evolve(
+                call, headers=SecretHeaders({**call.headers, **self.credentials.headers()})
+            )
+        )

@@ -17,6 +17,8 @@ app = typer.Typer(
     help="The Ongage API from the shell, within the account's limits.",
     no_args_is_help=True,
     add_completion=False,
+    # A crash's traceback never shows locals: the commands' frames hold the password.
+    pretty_exceptions_show_locals=False,
 )
 app.add_typer(contacts_app, name="contacts")
 lists_app = typer.Typer(help="Lists.", no_args_is_help=True)

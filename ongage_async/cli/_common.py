@@ -1,8 +1,10 @@
 """What every command shares: the connection options, running async code, exit codes.
 
 Exit codes: 0 every row succeeded; 1 some rows failed or were skipped; 2 usage or
-configuration error; 3 authentication or permission error; 4 any other API or network
-error.  Credentials come from flags or ``ONGAGE_*`` variables and are never printed.
+configuration error (an unreadable input too: nothing was sent); 3 authentication or
+permission error; 4 any other API or network error; 5 the input broke during the run;
+130 interrupted (Ctrl-C).  Credentials come from flags or ``ONGAGE_*`` variables and are
+never printed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from .._errors import (
 __all__ = [
     "EXIT_API",
     "EXIT_AUTH",
+    "EXIT_INPUT",
+    "EXIT_INTERRUPTED",
     "EXIT_PARTIAL",
     "EXIT_USAGE",
     "Connection",
@@ -37,6 +41,7 @@ __all__ = [
 ]
 
 EXIT_PARTIAL, EXIT_USAGE, EXIT_AUTH, EXIT_API = 1, 2, 3, 4
+EXIT_INPUT, EXIT_INTERRUPTED = 5, 130  # 130: 128 + SIGINT, as shells report a Ctrl-C
 T = TypeVar("T")
 
 Username = Annotated[
@@ -111,4 +116,4 @@ def run(function: Callable[..., Awaitable[T]], *args: Any) -> T:
     except (APIError, APIConnectionError) as exc:
         raise fail(str(exc), EXIT_API) from None
     except KeyboardInterrupt:  # pragma: no cover - interactive
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)

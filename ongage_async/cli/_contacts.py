@@ -1,16 +1,26 @@
-"""``ongage-async contacts``: upsert a file, get one contact, change statuses."""
+"""``ongage-async contacts``: upsert a file, get one contact, change statuses.
+
+``upsert`` keeps a record whatever ends the run: the summary and the failures file (see
+``_rows``) are written after a finished run, an interrupted one (Ctrl-C), an input that
+broke half-way and an API error alike, so every row is either done or listed with what
+became of it.  Only then does the command exit, with its documented code.
+"""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from .._bulk import BulkResult
+from .._bulk import BulkOperation, BulkResult, fold_key
+from .._rowcodec import RejectedRow, encode_row
 from ..resources.contacts import contact_row
 from ._common import (
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
     EXIT_PARTIAL,
     EXIT_USAGE,
     AccountCode,
@@ -26,9 +36,17 @@ from ._common import (
     run,
 )
 from ._progress import ProgressView
-from ._rows import InputError, count_rows, failure_rows, read_rows, write_failures
+from ._rows import InputError, Source, open_source, read_rows, scan, status_of, write_record
 
 app = typer.Typer(help="Write, read and change contacts.", no_args_is_help=True)
+
+Encoding = Annotated[
+    str | None,
+    typer.Option(
+        help="The file's text encoding, e.g. latin-1, cp1252, utf-16 "
+        "(default: its byte-order mark's, else utf-8)."
+    ),
+]
 
 
 def _summary(result: BulkResult) -> str:
@@ -39,24 +57,104 @@ def _summary(result: BulkResult) -> str:
     )
 
 
-def _dry_run(path: Path) -> BulkResult:
-    """Validate and count, send nothing."""
-    skipped: dict[str, str] = {}
-    seen: set[str] = set()
-    total = 0
-    for total, raw in enumerate(read_rows(path), 1):
-        try:
-            email = contact_row(raw)["email"]
-        except ValueError as exc:
-            skipped[f"{raw.get('email') or '<no email>'} (row {total})"] = str(exc)
-            continue
-        if email in seen:
-            skipped[f"{email} (row {total})"] = "duplicate: an earlier row wins"
-        else:
-            seen.add(email)
-    return BulkResult(
-        created=len(seen), updated=0, failed={}, skipped=skipped, total=total, calls=0, elapsed=0.0
+def _stopped_summary(result: BulkResult, total: int) -> str:
+    """A run that ended early: the rows by what became of them, up to the file's total."""
+    counts: Counter[str] = Counter()
+    for kind, labels in (("failed", result.failed), ("skipped", result.skipped)):
+        counts.update(status_of(kind, reason) for reason in labels.values())
+    not_attempted = counts["not_attempted"] + max(0, total - result.total)
+    return (
+        f"{max(total, result.total)} rows: {result.created} created, {result.updated} updated, "
+        f"{counts['failed']} failed, {counts['skipped'] + counts['duplicate']} skipped, "
+        f"{counts['unconfirmed']} unconfirmed, {not_attempted} not attempted; "
+        f"{result.calls} calls in {result.elapsed:.1f} s"
     )
+
+
+def _dry_run(source: Source) -> BulkResult:
+    """Validate and count, send nothing: the engine's checks, row by row."""
+    skipped: dict[str, str] = {}
+    numbers: dict[str, int] = {}
+    seen: dict[str, str] = {}  # folded e-mail -> as first seen
+    total = 0
+    for total, raw in enumerate(read_rows(source), 1):
+        email, reason = _check(raw)
+        first = seen.get(fold_key(email)) if email else None
+        if first is not None:
+            reason = "duplicate: an earlier row wins" + ("" if first == email else f" ({first})")
+        elif email and not reason:
+            seen[fold_key(email)] = email
+            continue
+        label = f"{email or _label(raw)} (row {total})"
+        skipped[label], numbers[label] = reason, total
+    return BulkResult(
+        created=len(seen),
+        updated=0,
+        failed={},
+        skipped=skipped,
+        total=total,
+        calls=0,
+        elapsed=0.0,
+        row_numbers=numbers,
+    )
+
+
+def _check(raw: Any) -> tuple[str, str]:
+    """A row's e-mail (when it has a valid one) and why it would be skipped ("" if not)."""
+    if isinstance(raw, RejectedRow):
+        return "", raw.reason
+    try:
+        row = contact_row(raw)
+    except ValueError as exc:
+        return "", str(exc)
+    try:
+        encode_row(row)
+    except ValueError as exc:
+        return row["email"], str(exc)
+    return row["email"], ""
+
+
+def _label(raw: Any) -> str:
+    email = raw.get("email") if isinstance(raw, dict) else None
+    return email[:100] if isinstance(email, str) and email else "<no email>"
+
+
+def _why_stopped(exc: BaseException) -> tuple[int, str] | None:
+    """The exit code and the reason for a run that ended early; None for a crash (a bug)."""
+    if _interrupted(exc) or (isinstance(exc, SystemExit) and exc.code == EXIT_INTERRUPTED):
+        return EXIT_INTERRUPTED, "the run was interrupted (Ctrl-C)"
+    if isinstance(exc, typer.Exit):  # ``run`` has said why and chosen the code
+        cause = type(exc.__context__).__name__ if exc.__context__ else "an error"
+        return exc.exit_code, f"the run stopped on {cause}"
+    if isinstance(exc, (InputError, OSError)):
+        return EXIT_INPUT, f"the input broke: {exc}"
+    return None
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """A Ctrl-C, alone or inside an exception group (trio raises it from the task group)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    inner = getattr(exc, "exceptions", None)
+    return isinstance(inner, tuple) and any(_interrupted(e) for e in inner)
+
+
+def _keep_record(
+    source: Source, failures: Path, result: BulkResult, total: int, stopped: str | None
+) -> int:
+    """Write the failures file and print the summary; returns how many rows it lists."""
+    record = write_record(failures, source, result, stopped)
+    if stopped is None:
+        typer.echo(_summary(result))
+    else:
+        typer.echo(f"stopped: {stopped}", err=True)
+        typer.echo(_stopped_summary(result, total))
+    if record.rows:
+        shown = ", ".join(f"{n} {status}" for status, n in sorted(record.statuses.items()))
+        typer.echo(f"{record.rows} rows that were not done are in {failures} ({shown})")
+    if record.unreadable:
+        typer.echo(f"warning: {record.unreadable}, so they are not in {failures}", err=True)
+    return record.rows
 
 
 @app.command()
@@ -73,13 +171,16 @@ def upsert(
     list_id: ListId = None,
     failures: Annotated[
         Path | None,
-        typer.Option(help="CSV of failed and skipped rows with the reason (default: beside FILE)"),
+        typer.Option(
+            help="CSV of the rows not done, with what became of each (default: beside FILE)"
+        ),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Update contacts that exist.")] = True,
     chunk_size: Annotated[
         int | None,
         typer.Option(min=1, max=100, help="Contacts per call (default: up to 50 and 8 KiB)."),
     ] = None,
+    encoding: Encoding = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count only.")] = False,
     quiet: Quiet = False,
     rate_limit: RateLimit = 300,
@@ -92,34 +193,50 @@ def upsert(
     """Create or update every contact in FILE, at full budget, accounting for each row."""
     failures = failures or file.with_name(f"{file.stem}.failures.csv")
     try:
+        source = open_source(file, encoding)
+        # The whole file once, before any call: one that cannot be read to its end (a
+        # wrong encoding, a broken CSV) is refused with nothing sent, not after row 1,800.
+        total = scan(source)
         if dry_run:
-            result = _dry_run(file)
-        else:
-            total = count_rows(file)
-            connection = Connection(
-                username, password, account_code, base_url, list_id, rate_limit, rate_period
-            )
-
-            async def go() -> BulkResult:
-                async with connection.client() as client:
-                    budget = client.governor.budget.limit
-                    with ProgressView(f"upsert {file.name}", budget=budget, quiet=quiet) as view:
-                        return await client.contacts.upsert_many(
-                            read_rows(file),
-                            overwrite=overwrite,
-                            chunk_size=chunk_size,
-                            total=total,
-                            on_progress=view.update,
-                        )
-
-            result = run(go)
-        written = write_failures(failures, failure_rows(read_rows(file), result))
+            result = _dry_run(source)
+            written = write_record(failures, source, result).rows
+            typer.echo("dry run: " + _summary(result).replace("created", "valid"))
+            if written:
+                typer.echo(f"{written} rows that would not succeed are in {failures}")
+                raise typer.Exit(EXIT_PARTIAL)
+            return
     except InputError as exc:
-        raise fail(str(exc), EXIT_USAGE) from None
-    prefix = "dry run: " if dry_run else ""
-    typer.echo(prefix + _summary(result).replace("created", "valid" if dry_run else "created"))
-    if written:
-        typer.echo(f"{written} rows that did not succeed are in {failures}")
+        raise fail(f"{exc}; nothing was sent", EXIT_USAGE) from None
+    connection = Connection(
+        username, password, account_code, base_url, list_id, rate_limit, rate_period
+    )
+    started: list[BulkOperation] = []
+
+    async def go() -> BulkResult:
+        async with connection.client() as client:
+            budget = client.governor.budget.limit
+            with ProgressView(f"upsert {file.name}", budget=budget, quiet=quiet) as view:
+                operation = client.contacts.bulk_upsert(
+                    read_rows(source),
+                    overwrite=overwrite,
+                    chunk_size=chunk_size,
+                    total=total,
+                    on_progress=view.update,
+                )
+                started.append(operation)
+                return await operation.run()
+
+    try:
+        result = run(go)
+    except BaseException as exc:
+        if not started:  # nothing was sent: there is nothing to record
+            raise
+        stop = _why_stopped(exc)
+        _keep_record(source, failures, started[0].result(), total, stop[1] if stop else "a crash")
+        if stop is None:
+            raise
+        raise typer.Exit(stop[0]) from None
+    if _keep_record(source, failures, result, total, None):
         raise typer.Exit(EXIT_PARTIAL)
 
 

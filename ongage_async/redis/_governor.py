@@ -6,7 +6,10 @@ Same guarantees as the in-process governor, counted in Redis:
   handed out by one Lua script, so no two processes can take the last token;
 * the in-flight cap is a set of leases with an expiry: a killed worker's slots come
   back by themselves after ``lease_ttl``, and a live worker renews its leases while a
-  long call runs;
+  long call runs; a call cut short on the wire keeps its lease while the server may
+  still run it (see ``ConcurrencyCap``);
+* errors come out as under the in-process governor: nothing wraps the caller's block in
+  a task group, whose ``ExceptionGroup`` no ``except`` and no retry would see;
 * a 429 seen by one process pauses all of them (a shared "paused until" key);
 * keys are namespaced by account code, so two accounts on one Redis never share a
   budget.
@@ -21,13 +24,14 @@ redis-py's asyncio client runs on asyncio only, so this governor does too.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from typing import Any, Literal, TypeVar
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Literal, TypeVar, cast
 
 import anyio
 import redis.asyncio as aioredis
@@ -35,9 +39,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .._budget import BudgetSnapshot, SlidingWindowBudget
-from .._concurrency import LocalConcurrencyCap
+from .._concurrency import LocalConcurrencyCap, SlotHold
 from .._errors import ConfigurationError, OngageError
-from .._governor import Governor
+from .._governor import Attempt, Governor
 from . import _scripts
 
 __all__ = ["GovernorUnavailableError", "RedisGovernor"]
@@ -76,7 +80,8 @@ class _Shared:
                 "ACQUIRE_TOKEN",
                 "FINISH_TOKEN",
                 "ACQUIRE_LEASE",
-                "RENEW_LEASE",
+                "RENEW_LEASES",
+                "HOLD_LEASE",
                 "PAUSE",
                 "STATE",
             )
@@ -123,6 +128,21 @@ async def _either(
     return await local(), False
 
 
+async def _undone_if_cancelled(undo: Callable[[], Awaitable[Any]]) -> None:
+    """After a grant in Redis: if the caller was cancelled meanwhile, undo it, and re-raise.
+
+    The script that grants runs shielded: cancelled half-way, its answer would be lost
+    while Redis has granted, and the token (held for minutes) or the slot (``lease_ttl``)
+    would be gone for every process until it expired.
+    """
+    try:
+        await anyio.lowlevel.checkpoint_if_cancelled()
+    except BaseException:
+        with anyio.CancelScope(shield=True), contextlib.suppress(*_UNREACHABLE):
+            await undo()
+        raise
+
+
 class RedisRateBudget:
     """The account budget in Redis (implements :class:`~ongage_async.RateBudget`)."""
 
@@ -154,14 +174,17 @@ class RedisRateBudget:
     async def _take_locked(self, token: str) -> None:
         keys = [self._shared.key("tokens"), self._shared.key("pause")]
         while True:
-            granted, wait, used = await self._shared.run(
-                "ACQUIRE_TOKEN", keys, [self._limit, token, self._hold]
-            )
+            with anyio.CancelScope(shield=True):  # see _undone_if_cancelled
+                granted, wait, used = await self._shared.run(
+                    "ACQUIRE_TOKEN", keys, [self._limit, token, self._hold]
+                )
             delay = float(wait)
             self._last = BudgetSnapshot(
                 self._limit, self._period, self._limit - int(used), int(used), max(0.0, delay), 0.0
             )
             if granted:
+                # Nothing was sent with it: a cancelled caller gives the token back whole.
+                await _undone_if_cancelled(lambda: self._shared.redis.zrem(keys[0], token))
                 return
             # Other processes may free tokens too: never sleep long between looks.
             await anyio.sleep(min(max(delay, 0.001), 0.25))
@@ -195,6 +218,11 @@ class RedisRateBudget:
         self._fallback.pause(seconds)
         self._pending_pause = max(self._pending_pause, seconds)
 
+    @property
+    def pause_pending(self) -> bool:
+        """Whether a pause waits to be published to every process."""
+        return self._pending_pause > 0
+
     async def share_pause(self) -> None:
         """Publish a pause to every process (the governor calls this after a 429)."""
         seconds, self._pending_pause = self._pending_pause, 0.0
@@ -207,8 +235,92 @@ class RedisRateBudget:
         return self._last
 
 
+class _LeaseHold:
+    """A cancelled call's lease, kept in Redis until ``until`` (implements ``SlotHold``)."""
+
+    __slots__ = ("_cap", "_lease", "released", "until")
+
+    def __init__(self, cap: RedisConcurrencyCap, lease: str, until: float) -> None:
+        self._cap = cap
+        self._lease = lease
+        self.until = until
+        self.released = False
+
+    @property
+    def active(self) -> bool:
+        return not self.released and self.until > anyio.current_time()
+
+    async def release(self) -> None:
+        if not self.released:
+            self.released = True
+            await self._cap._drop(self._lease)
+
+
+class _Lease:
+    """One slot: a lease in Redis, or a slot of the local fallback share.
+
+    No task group here: the caller's block runs in the caller's task, and its exception
+    comes out as it was raised (a task group would wrap it in an ``ExceptionGroup``, and
+    no ``except NotFoundError`` or retry would see it).  Leases are renewed by the cap's
+    one renewer task for all of them.
+    """
+
+    __slots__ = ("_cap", "_fallback", "_id", "_in_redis")
+
+    def __init__(self, cap: RedisConcurrencyCap) -> None:
+        self._cap = cap
+        self._id = uuid.uuid4().hex
+        self._fallback: Any = cap._fallback.slot()
+        self._in_redis = False
+
+    async def __aenter__(self) -> None:
+        cap = self._cap
+
+        async def remote() -> None:
+            await cap._acquire(self._id)
+
+        async def local() -> None:
+            await self._fallback.__aenter__()
+
+        _, self._in_redis = await _either(cap._shared, remote, local)
+        if self._in_redis:
+            cap._renew_while_held(self._id)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._in_redis:
+            self._cap._live.discard(self._id)
+            await self._cap._drop(self._id)
+        else:
+            await self._fallback.__aexit__(None, None, None)
+
+    async def hold(self, until: float) -> SlotHold:
+        """Instead of ``__aexit__``: keep the slot until ``until`` (see ``ConcurrencyCap``).
+
+        In Redis the lease's expiry becomes ``until``, so every process counts it until
+        then, and it goes away by itself, as a dead worker's does.
+        """
+        if not self._in_redis:
+            held: SlotHold = await self._fallback.hold(until)
+            return held
+        cap = self._cap
+        cap._live.discard(self._id)  # no longer renewed
+        seconds = until - anyio.current_time()
+        unavailable = (*_UNREACHABLE, GovernorUnavailableError, _FallBack)
+        with anyio.CancelScope(shield=True), contextlib.suppress(*unavailable):
+            # If Redis is gone, the lease expires there within lease_ttl on its own.
+            await cap._shared.run(
+                "HOLD_LEASE", [cap._shared.key("leases")], [self._id, max(0.0, seconds)]
+            )
+        return _LeaseHold(cap, self._id, until)
+
+
 class RedisConcurrencyCap:
-    """The in-flight cap as leases in Redis (implements :class:`~ongage_async.ConcurrencyCap`)."""
+    """The in-flight cap as leases in Redis (implements :class:`~ongage_async.ConcurrencyCap`).
+
+    A live worker renews its leases: one renewer task per cap renews every lease it
+    holds in one script call every ``lease_ttl / 3`` seconds, and stops when none is
+    held.  It runs on asyncio, as redis-py's asyncio client does.
+    """
 
     def __init__(
         self, shared: _Shared, max_concurrency: int, lease_ttl: float, fallback: LocalConcurrencyCap
@@ -218,10 +330,15 @@ class RedisConcurrencyCap:
         self._ttl = lease_ttl
         self._fallback = fallback
         self._lock = anyio.Lock()
+        self._live: set[str] = set()  # the leases this process holds and renews
+        self._renewer: asyncio.Task[None] | None = None
 
     @property
     def max_concurrency(self) -> int:
         return self._max
+
+    def slot(self) -> AbstractAsyncContextManager[Any]:
+        return _Lease(self)
 
     async def _acquire(self, lease: str) -> None:
         async with self._lock:
@@ -229,52 +346,54 @@ class RedisConcurrencyCap:
 
     async def _acquire_locked(self, lease: str) -> None:
         delay = 0.001
-        while not await self._shared.run(
-            "ACQUIRE_LEASE", [self._shared.key("leases")], [self._max, lease, self._ttl]
-        ):
+        while True:
+            with anyio.CancelScope(shield=True):  # see _undone_if_cancelled
+                granted = await self._shared.run(
+                    "ACQUIRE_LEASE", [self._shared.key("leases")], [self._max, lease, self._ttl]
+                )
+            if granted:
+                await _undone_if_cancelled(lambda: self._drop(lease))
+                return
             # Slots free up as answers arrive (every few ms under load): look again soon.
             await anyio.sleep(delay)
             delay = min(delay * 2, 0.01)
 
-    async def _renew(self, lease: str) -> None:
-        while True:
-            await anyio.sleep(self._ttl / 3)
+    async def _drop(self, lease: str) -> None:
+        # Shielded: a cancelled call must still give its slot back.
+        with anyio.CancelScope(shield=True), contextlib.suppress(*_UNREACHABLE):
+            await self._shared.redis.zrem(self._shared.key("leases"), lease)  # else it expires
+
+    def _renew_while_held(self, lease: str) -> None:
+        self._live.add(lease)
+        loop = asyncio.get_running_loop()
+        renewer = self._renewer
+        if renewer is None or renewer.done() or renewer.get_loop() is not loop:
+            # Not in a task group of the caller's: see _Lease.
+            self._renewer = loop.create_task(self._renew())
+
+    async def _renew(self) -> None:
+        """Renew every live lease every ``lease_ttl / 3`` seconds, while there is one."""
+        while self._live:
+            await asyncio.sleep(self._ttl / 3)
+            leases = list(self._live)
+            if not leases:
+                break
             try:
                 await self._shared.run(
-                    "RENEW_LEASE", [self._shared.key("leases")], [lease, self._ttl]
+                    "RENEW_LEASES", [self._shared.key("leases")], [self._ttl, *leases]
                 )
-            except (GovernorUnavailableError, _FallBack):
-                return
+            except Exception as exc:  # the leases expire on their own; never crash a loop
+                logger.warning("could not renew the governor's leases in Redis: %r", exc)
+        if self._renewer is asyncio.current_task():
+            self._renewer = None
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        lease = uuid.uuid4().hex
-        fallback_cm = self._fallback.slot()
-
-        async def remote() -> None:
-            await self._acquire(lease)
-
-        async def local() -> None:
-            await fallback_cm.__aenter__()
-
-        _, in_redis = await _either(self._shared, remote, local)
-        try:
-            if in_redis:
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(self._renew, lease)
-                    try:
-                        yield
-                    finally:
-                        tg.cancel_scope.cancel()
-            else:
-                yield
-        finally:
-            with anyio.CancelScope(shield=True):
-                if in_redis:
-                    with contextlib.suppress(*_UNREACHABLE):  # else the lease expires
-                        await self._shared.redis.zrem(self._shared.key("leases"), lease)
-                else:
-                    await fallback_cm.__aexit__(None, None, None)
+    async def aclose(self) -> None:
+        """Stop the renewer (the leases it renewed expire on their own)."""
+        renewer, self._renewer = self._renewer, None
+        if renewer is not None and not renewer.done():
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
 
 
 class RedisGovernor(Governor):
@@ -328,16 +447,10 @@ class RedisGovernor(Governor):
         super().__init__(budget, cap)
         self._shared = shared
         self._redis_budget = budget
+        self._redis_cap = cap
 
-    @asynccontextmanager
-    async def call(self) -> AsyncIterator[None]:
-        async with super().call():
-            try:
-                yield
-            finally:
-                # A 429 recorded during the call is published to every process.
-                with anyio.CancelScope(shield=True):
-                    await self._redis_budget.share_pause()
+    def call(self) -> Attempt:
+        return _SharingAttempt(self)
 
     async def state(self) -> dict[str, float]:
         """The shared state as Redis has it now: tokens in use, leases, pause, next free."""
@@ -351,4 +464,20 @@ class RedisGovernor(Governor):
         }
 
     async def aclose(self) -> None:
+        await self._redis_cap.aclose()
         await self._shared.redis.aclose()
+
+
+class _SharingAttempt(Attempt):
+    """An attempt that publishes to every process a 429 it met (a pause)."""
+
+    __slots__ = ()
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        try:
+            await super().__aexit__(*exc_info)
+        finally:
+            budget = cast(RedisGovernor, self._governor)._redis_budget
+            if budget.pause_pending:
+                with anyio.CancelScope(shield=True):
+                    await budget.share_pause()

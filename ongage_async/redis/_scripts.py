@@ -8,7 +8,15 @@ the time its token is free again), ``<ns>:leases`` (sorted set: lease id -> expi
 
 from __future__ import annotations
 
-__all__ = ["ACQUIRE_LEASE", "ACQUIRE_TOKEN", "FINISH_TOKEN", "PAUSE", "RENEW_LEASE", "STATE"]
+__all__ = [
+    "ACQUIRE_LEASE",
+    "ACQUIRE_TOKEN",
+    "FINISH_TOKEN",
+    "HOLD_LEASE",
+    "PAUSE",
+    "RENEW_LEASES",
+    "STATE",
+]
 
 _NOW = """
 local t = redis.call('TIME')
@@ -59,11 +67,38 @@ return 0
 """
 )
 
-# KEYS: leases. ARGV: id, ttl.  Only a lease that still exists is renewed.
-RENEW_LEASE = (
+# The leases key must outlive its longest lease: extend its expiry, never shorten it.
+_KEEP_KEY = """
+local function keep_key(seconds)
+  local want = math.ceil(seconds * 1000) + 60000
+  if redis.call('PTTL', KEYS[1]) < want then redis.call('PEXPIRE', KEYS[1], want) end
+end
+"""
+
+# KEYS: leases. ARGV: ttl, id...  One process renews all its live leases at once; only
+# leases that still exist are renewed.  Returns how many were.
+RENEW_LEASES = (
     _NOW
+    + _KEEP_KEY
     + """
-return redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[2]), ARGV[1])
+local renewed = 0
+for i = 2, #ARGV do
+  renewed = renewed + redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i])
+end
+keep_key(tonumber(ARGV[1]))
+return renewed
+"""
+)
+
+# KEYS: leases. ARGV: id, seconds.  A cancelled call's lease is kept for ``seconds`` more
+# (the server may still run the call), then expires like a dead worker's.
+HOLD_LEASE = (
+    _NOW
+    + _KEEP_KEY
+    + """
+local kept = redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[2]), ARGV[1])
+keep_key(math.max(0, tonumber(ARGV[2])))
+return kept
 """
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -54,12 +55,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     )
     with sandbox.serve(args.host, args.port, log_level=args.log_level) as base_url:
-        # The sandbox's own (local, throwaway) credentials: printing them is the point.
         print(f"Ongage sandbox listening on {base_url}", flush=True)
         print(f"  ONGAGE_BASE_URL={base_url}", flush=True)
-        print(f"  ONGAGE_USERNAME={credentials.username}", flush=True)
-        print(f"  ONGAGE_PASSWORD={credentials.password}", flush=True)
-        print(f"  ONGAGE_ACCOUNT_CODE={credentials.account_code}", flush=True)
+        for line in _credential_lines(credentials):
+            print(f"  {line}", flush=True)
         print(
             f"  limits: {args.rate_limit} calls / {args.rate_period:g} s, "
             f"{args.max_concurrency} in flight ({args.window} window)",
@@ -69,6 +68,27 @@ def main(argv: Sequence[str] | None = None) -> None:
             threading_event_wait()
         except KeyboardInterrupt:
             print("stopping", flush=True)
+
+
+def _credential_lines(credentials: SandboxCredentials) -> list[str]:
+    """The sandbox's own throwaway defaults, shown (that is the point); never a value
+    taken from an ``ONGAGE_*`` variable, which may well be a real account's.
+
+    Always three lines (``serve_in_subprocess`` reads a banner of fixed length); an
+    ``ONGAGE_API_KEY`` is accepted and, as before, not printed.
+    """
+    lines = []
+    for name, value in (
+        ("USERNAME", credentials.username),
+        ("PASSWORD", credentials.password),
+        ("ACCOUNT_CODE", credentials.account_code),
+    ):
+        variable = f"ONGAGE_{name}"
+        if os.environ.get(variable):
+            lines.append(f"{variable}: as set in your environment (not shown)")
+        else:
+            lines.append(f"{variable}={value}")
+    return lines
 
 
 def threading_event_wait() -> None:
