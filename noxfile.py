@@ -5,6 +5,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
@@ -13,6 +18,32 @@ nox.options.reuse_existing_virtualenvs = True
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+
+
+def _pyenv_pythons() -> None:
+    """Let nox find every Python in PYTHONS that pyenv holds, not only the active one.
+
+    pyenv's `python3.12` shim answers "command not found" unless 3.12 is in the active
+    versions, and nox would skip that session. Unless PYENV_VERSION is set already (as
+    `.ci/run` sets it), make the installed 3.10-3.13 active, the current version first.
+    """
+    if os.environ.get("PYENV_VERSION") or shutil.which("pyenv") is None:
+        return
+    try:
+        run = [
+            subprocess.run(["pyenv", *args], capture_output=True, text=True, timeout=30)
+            for args in (["version-name"], ["versions", "--bare"])
+        ]
+    except (OSError, subprocess.SubprocessError):
+        return
+    current = run[0].stdout.strip().split(":")
+    found = [v for v in run[1].stdout.split() if re.fullmatch(r"3\.1[0-3]\.\d+", v)]
+    versions = [v for v in current if v] + [v for v in found if v not in current]
+    if found:
+        os.environ["PYENV_VERSION"] = ":".join(versions)
+
+
+_pyenv_pythons()
 
 
 @nox.session(python=PYTHONS)

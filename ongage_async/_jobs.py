@@ -1,11 +1,11 @@
 """Handles on Ongage's asynchronous jobs: imports, exports, contact searches.
 
-``await job.wait()`` polls until the job is done (an export: until ``/retrieve`` gives
+`await job.wait()` polls until the job is done (an export: until `/retrieve` gives
 the file, the only readiness signal Ongage documents for one).  Each poll is an API
 call that spends budget, so the default interval comes from the budget (20 token
-periods: 4 s at 300 calls a minute, about 5 % of the budget) rather than a tight loop.  A 412 "not finished
-yet" is a pending answer, not an error; a final error status raises
-:class:`JobFailedError`.
+periods: 4 s at 300 calls a minute, about 5 % of the budget) rather than a tight loop.
+A 412 "not finished yet" is a pending answer, not an error; a final error status raises
+`JobFailedError`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,13 @@ StatusT = TypeVar("StatusT", Import, SearchStatus)
 
 
 class JobFailedError(OngageError):
-    """The job ended in an error status (an import's >= 90000)."""
+    """The job ended in an error status (an import's >= 90000).
+
+    Attributes:
+        job_id: The job's id.
+        status: The final status code.
+        description: What Ongage said about it (`status_desc`, or its error).
+    """
 
     def __init__(self, kind: str, job_id: str, status: int | None, description: str) -> None:
         super().__init__(f"{kind} {job_id} failed with status {status}: {description}")
@@ -40,7 +46,7 @@ class JobFailedError(OngageError):
 
 
 class JobTimeoutError(OngageError, TimeoutError):
-    """``wait(timeout=...)`` ran out before the job finished."""
+    """`wait(timeout=...)` ran out before the job finished."""
 
 
 _SPOOL_BYTES = 8 * 1024 * 1024
@@ -65,7 +71,7 @@ async def _poll(
     poll_interval: float | None,
     timeout: float | None,
 ) -> T:
-    """Call ``check`` until it gives something, sleeping ``poll_interval`` in between."""
+    """Call `check` until it gives something, sleeping `poll_interval` in between."""
     interval = job.default_poll_interval() if poll_interval is None else poll_interval
     if interval < 0 or (timeout is not None and timeout < 0):
         raise InvalidArgumentError("poll_interval and timeout must be >= 0")
@@ -80,15 +86,26 @@ async def _poll(
 
 
 class Job(Generic[StatusT]):
-    """A running job: poll it, wait for it, then read what it produced."""
+    """A running job: poll it, wait for it, then read what it produced.
 
-    kind = "job"
+    The base of [`ImportJob`][ongage_async.ImportJob] and
+    [`SearchJob`][ongage_async.SearchJob]; `client.imports.create(...)` and
+    `client.contact_search.create(...)` return one, `client.imports.job(id)` makes one
+    for a job started earlier.
+
+    Attributes:
+        id: The job's id.
+        list_id: The list the job runs in; every poll is sent to it.
+        kind: What the job is: `"import"`, `"contact_search"` or `"contact_activity"`.
+    """
+
+    kind: str = "job"
     _path = "/api/job"
 
     def __init__(self, client: OngageClient, job_id: str, list_id: str | None) -> None:
         self._client = client
-        self.id = job_id
-        self.list_id = list_id
+        self.id: str = job_id
+        self.list_id: str | None = list_id
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} id={self.id!r} list_id={self.list_id!r}>"
@@ -100,7 +117,7 @@ class Job(Generic[StatusT]):
         return False
 
     async def status(self) -> StatusT | None:
-        """One poll; ``None`` while Ongage answers 412 "not finished yet"."""
+        """One poll, one call: the job's status now, or `None` while Ongage answers 412."""
         try:
             payload = await self._client.request(
                 "GET", f"{self._path}/{self.id}", list_id=self.list_id
@@ -110,12 +127,24 @@ class Job(Generic[StatusT]):
         return self._parse(payload)
 
     def default_poll_interval(self) -> float:
+        """Seconds between polls when `wait` is given none: 20 token periods of the
+        budget (4 s at 300 calls a minute)."""
         return _budget_interval(self._client)
 
     async def wait(
         self, *, poll_interval: float | None = None, timeout: float | None = None
     ) -> StatusT:
-        """Poll until the job is done; return its final status."""
+        """Poll until the job is done; return its final status.
+
+        Raises [`JobFailedError`][ongage_async.JobFailedError] when the job ends in an
+        error status, [`JobTimeoutError`][ongage_async.JobTimeoutError] when `timeout`
+        runs out first.
+
+        Args:
+            poll_interval: Seconds between polls (default:
+                [`default_poll_interval`][ongage_async.Job.default_poll_interval]).
+            timeout: Seconds to wait at most (default: no limit).
+        """
 
         async def finished() -> StatusT | None:
             status = await self.status()
@@ -135,9 +164,13 @@ class Job(Generic[StatusT]):
 
 
 class ImportJob(Job[Import]):
-    """``POST /api/import``: done at 40003, failed at >= 90000."""
+    """An import (`client.imports.create`): polled with `GET /api/import/<id>`.
 
-    kind = "import"
+    Done at status 40003; failed at >= 90000. Its status is an
+    [`Import`][ongage_async.Import].
+    """
+
+    kind: str = "import"
     _path = "/api/import"
 
     def _parse(self, payload: Any) -> Import:
@@ -148,22 +181,29 @@ class ImportJob(Job[Import]):
 
 
 class ExportJob:
-    """``POST /api/export``; its file is a ZIP from ``GET /api/export/<id>/retrieve``.
+    """An export (`client.exports.create`); its file is a ZIP from
+    `GET /api/export/<id>/retrieve`.
 
     Ongage documents no status call for one export: the only way to learn that it is
-    ready is ``/retrieve``, which answers 412 "not finished yet" until then and the
-    file after (page 1027997823).  So :meth:`download` polls ``/retrieve`` itself, and
-    :meth:`wait` does the same but keeps the file (in memory up to 8 MiB, then in a
-    temporary file) so that a later :meth:`download` costs no second call.
+    ready is `/retrieve`, which answers 412 "not finished yet" until then and the
+    file after (page 1027997823). So [`download`][ongage_async.ExportJob.download]
+    polls `/retrieve` itself, and [`wait`][ongage_async.ExportJob.wait] does the same
+    but keeps the file (in memory up to 8 MiB, then in a temporary file) so that a
+    later `download` costs no second call.
+
+    Attributes:
+        id: The export's id.
+        list_id: The list the export runs in; every call is sent to it.
+        kind: `"export"`.
     """
 
-    kind = "export"
+    kind: str = "export"
     _path = "/api/export"
 
     def __init__(self, client: OngageClient, job_id: str, list_id: str | None) -> None:
         self._client = client
-        self.id = job_id
-        self.list_id = list_id
+        self.id: str = job_id
+        self.list_id: str | None = list_id
         self._file: IO[bytes] | None = None
 
     def __repr__(self) -> str:
@@ -171,14 +211,15 @@ class ExportJob:
 
     @property
     def ready(self) -> bool:
-        """True once :meth:`wait` has fetched the file."""
+        """True once [`wait`][ongage_async.ExportJob.wait] has fetched the file."""
         return self._file is not None
 
     def default_poll_interval(self) -> float:
+        """Seconds between polls when none is given: 20 token periods of the budget."""
         return _budget_interval(self._client)
 
     async def _retrieve(self, destination: str | os.PathLike[str] | IO[bytes]) -> int | None:
-        """One ``GET .../retrieve`` into ``destination``; ``None`` while Ongage says 412."""
+        """One `GET .../retrieve` into `destination`; `None` while Ongage says 412."""
         try:
             return await self._client.download(
                 f"{self._path}/{self.id}/retrieve", destination, list_id=self.list_id
@@ -189,7 +230,16 @@ class ExportJob:
     async def wait(
         self, *, poll_interval: float | None = None, timeout: float | None = None
     ) -> ExportStatus:
-        """Poll ``/retrieve`` until the file comes; keep it, and say its size in bytes."""
+        """Poll `/retrieve` until the file comes; keep it, and say its size in bytes.
+
+        Raises [`JobTimeoutError`][ongage_async.JobTimeoutError] when `timeout` runs
+        out first.
+
+        Args:
+            poll_interval: Seconds between polls (default: 20 token periods of the
+                budget).
+            timeout: Seconds to wait at most (default: no limit).
+        """
         if self._file is None:
             spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115
             try:
@@ -207,10 +257,16 @@ class ExportJob:
         poll_interval: float | None = None,
         timeout: float | None = None,
     ) -> int:
-        """Write the ZIP to a path or binary file, polling ``/retrieve`` until it is ready.
+        """Write the ZIP to a path or binary file, polling `/retrieve` until it is ready.
 
-        Returns the number of bytes written.  After :meth:`wait` the kept file is
-        written without another call.
+        Returns the number of bytes written. After [`wait`][ongage_async.ExportJob.wait]
+        the kept file is written without another call.
+
+        Args:
+            destination: A file path, or a binary file open for writing.
+            poll_interval: Seconds between polls (default: 20 token periods of the
+                budget).
+            timeout: Seconds to wait at most (default: no limit).
         """
         sink = sink_for(destination)  # a bad destination fails before any call
         if self._file is None:
@@ -225,16 +281,21 @@ class ExportJob:
         return sink.written
 
     def close(self) -> None:
-        """Drop a file kept by :meth:`wait`."""
+        """Drop a file kept by [`wait`][ongage_async.ExportJob.wait]."""
         if self._file is not None:
             self._file.close()
             self._file = None
 
 
 class SearchJob(Job[SearchStatus]):
-    """A contact search or contact activity report: JSON results or a CSV export."""
+    """A contact search or contact activity report: a CSV export, or JSON results.
 
-    kind = "contact_search"
+    `client.contact_search.create(...)` and `client.contact_activity.create(...)` return
+    one; it is polled with `GET .../<id>` (status 2 when done) and its status is a
+    [`SearchStatus`][ongage_async.SearchStatus].
+    """
+
+    kind: str = "contact_search"
     _path = "/api/contact_search"
 
     def __init__(
@@ -249,10 +310,14 @@ class SearchJob(Job[SearchStatus]):
         return SearchStatus.from_payload(payload)
 
     async def results(self, *, page_size: int = 500) -> AsyncIterator[Mapping[str, Any]]:
-        """Every result row as JSON, page by page (``offset``/``limit``) through the governor.
+        """Every result row as JSON, page by page (`offset`/`limit`) through the governor.
 
-        Undocumented: ``GET .../<id>/result`` is no longer on Ongage's current pages
-        (1029308417, 1027997911); :meth:`download` (the CSV export) is the documented way.
+        Undocumented: `GET .../<id>/result` is no longer on Ongage's current pages
+        (1029308417, 1027997911); [`download`][ongage_async.SearchJob.download] (the CSV
+        export) is the documented way.
+
+        Args:
+            page_size: Rows a call.
         """
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise InvalidArgumentError("page_size must be a positive int")
@@ -274,14 +339,27 @@ class SearchJob(Job[SearchStatus]):
                 return
 
     async def download(self, destination: str | os.PathLike[str] | IO[bytes]) -> int:
-        """``GET .../<id>/export``: stream the CSV to a path or binary file."""
+        """Stream the CSV to a path or binary file: `GET .../<id>/export`.
+
+        Returns the number of bytes written. Call it once the job is done
+        ([`wait`][ongage_async.Job.wait]).
+
+        Args:
+            destination: A file path, or a binary file open for writing.
+        """
         return await self._client.download(
             f"{self._path}/{self.id}/export", destination, list_id=self.list_id
         )
 
     async def download_detailed(self, destination: str | os.PathLike[str] | IO[bytes]) -> int:
-        """``GET /api/contact_activity/<id>/export_detailed``: the detailed CSV (contact
-        activity only, page 1027997911)."""
+        """Stream the combined detailed report (a CSV) of a contact activity report.
+
+        `GET /api/contact_activity/<id>/export_detailed` (page 1027997911); contact
+        activity only. Returns the number of bytes written.
+
+        Args:
+            destination: A file path, or a binary file open for writing.
+        """
         if self.kind != "contact_activity":
             raise InvalidArgumentError("export_detailed exists for contact activity only")
         return await self._client.download(

@@ -1,7 +1,7 @@
 """Converters that absorb Ongage's quirks at the edge of the wire.
 
 Ongage sends numbers and ids as numbers or as strings depending on the call, an empty
-object as ``[]``, and times as unix timestamps.  These converters turn all of that into
+object as `[]`, and times as unix timestamps.  These converters turn all of that into
 one Python shape, and never raise on an odd value: a model keeps what it cannot read
 rather than failing a user's whole call because a field changed type.
 """
@@ -85,12 +85,12 @@ def as_datetime(value: Any) -> dt.datetime | None:
 
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
-    """An object field; Ongage sends ``[]`` for an empty object."""
+    """An object field; Ongage sends `[]` for an empty object."""
     return dict(value) if isinstance(value, Mapping) else {}
 
 
 def as_email_map(value: Any) -> Mapping[str, str]:
-    """A per-e-mail answer (``{"a@x.com": "..."}``, or ``[]`` when empty) as a mapping."""
+    """A per-e-mail answer (`{"a@x.com": "..."}`, or `[]` when empty) as a mapping."""
     if isinstance(value, Mapping):
         return {str(k): "" if v is None else str(v) for k, v in value.items()}
     if isinstance(value, list):  # a list of e-mails, or [] for an empty object
@@ -101,13 +101,13 @@ def as_email_map(value: Any) -> Mapping[str, str]:
 def wire(
     convert: Callable[[Any], Any] | None = None, *, key: str | None = None, default: Any = None
 ) -> Any:
-    """A model field read from the payload key ``key`` (default: its own name) by ``convert``."""
+    """A model field read from the payload key `key` (default: its own name) by `convert`."""
     return attrs.field(default=default, metadata={"wire": convert, "key": key})
 
 
 class WireModel:
     """Builds a frozen attrs model from a payload: declared fields are converted, every
-    other key lands in ``extra`` so a field Ongage adds tomorrow breaks nobody."""
+    other key lands in `extra` so a field Ongage adds tomorrow breaks nobody."""
 
     @classmethod
     def from_payload(cls, payload: Any) -> Self:
@@ -137,14 +137,23 @@ def _plan(cls: type) -> _Plan:
 
 
 def split_known(payload: Any, known: frozenset[str]) -> tuple[Mapping[str, Any], dict[str, Any]]:
-    """The payload as a mapping, and the fields no model attribute names (kept as ``extra``)."""
+    """The payload as a mapping, and the fields no model attribute names (kept as `extra`)."""
     data = payload if isinstance(payload, Mapping) else {}
     return data, {k: v for k, v in data.items() if k not in known}
 
 
 @attrs.frozen
 class Page(Generic[T]):
-    """One page of a collection, with the collection's ``total`` when Ongage sends it."""
+    """One page of a collection, with the collection's `total` when Ongage sends it.
+
+    Iterate it (`for item in page`) or take `len(page)`.
+
+    Attributes:
+        items: The page's items, each of the namespace's model.
+        total: How many items the whole collection has (Ongage's `metadata.total`),
+            when Ongage sends it.
+        offset: The position of the page's first item in the collection.
+    """
 
     items: tuple[T, ...]
     total: int | None = None

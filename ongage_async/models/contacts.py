@@ -22,10 +22,18 @@ __all__ = [
 
 
 class ContactStatus(str, enum.Enum):
-    """A contact's status in a list, whatever case Ongage writes it in (``"Active"``).
+    """A contact's status in a list, whatever case Ongage writes it in (`"Active"`).
 
-    A ``str`` enum, so ``contact.status == "active"`` holds.  ``parse`` reads Ongage's
-    spelling case-insensitively (``"Active"``, ``"Soft Bounce"``, ``"hard_bounce"``).
+    A `str` enum, so `contact.status == "active"` holds. `parse` reads Ongage's
+    spelling case-insensitively (`"Active"`, `"Soft Bounce"`, `"hard_bounce"`).
+
+    Attributes:
+        ACTIVE: `"active"`.
+        UNSUBSCRIBED: `"unsubscribed"`.
+        BOUNCED: `"bounced"` (also read from `"bounce"` and `"hard_bounce"`).
+        SOFT_BOUNCE: `"soft_bounce"`.
+        COMPLAINT: `"complaint"`.
+        REMOVED: `"removed"` (also read from `"deleted"`).
     """
 
     ACTIVE = "active"
@@ -40,7 +48,7 @@ class ContactStatus(str, enum.Enum):
 
     @classmethod
     def parse(cls, value: object) -> ContactStatus | None:
-        """The status named by ``value``, or ``None`` for anything unknown."""
+        """The status named by `value`, or `None` for anything unknown."""
         if not isinstance(value, str):
             return None
         key = "_".join(value.strip().lower().replace("-", " ").split())
@@ -65,11 +73,22 @@ _STATUS_ALIASES = {
 class Contact:
     """A contact in one list: its e-mail, status and list fields.
 
-    Ongage returns the list fields and its own ``ocx_*`` fields side by side; the list
-    fields land in :attr:`fields`, unknown ``ocx_*`` ones in :attr:`extra`.  ``id`` is
-    Ongage's opaque contact id (a hex string such as ``"5aae312578464ae01f8b4567"``);
-    ``status`` is typed whatever its case on the wire, and a status this SDK does not
-    know is ``None`` with Ongage's own word kept in ``extra["ocx_status"]``.
+    Ongage returns the list fields and its own `ocx_*` fields side by side; the list
+    fields land in `fields`, unknown `ocx_*` ones in `extra`. `id` is Ongage's opaque
+    contact id (a hex string such as `"5aae312578464ae01f8b4567"`); `status` is typed
+    whatever its case on the wire, and a status this SDK does not know is `None` with
+    Ongage's own word kept in `extra["ocx_status"]`.
+
+    Attributes:
+        id: Ongage's contact id, an opaque string.
+        email: The contact's e-mail address.
+        status: Its status in the list (Ongage's `ocx_status`), or `None` when unknown.
+        list_id: The list it was read from, when Ongage says.
+        created: When it was added (`ocx_created_date`).
+        unsubscribed_at: When it unsubscribed (`ocx_unsubscribe_date`).
+        bounced_at: When it bounced (`ocx_bounce_date`).
+        fields: Its list fields (`first_name`, `city`, ...), as Ongage sent them.
+        extra: Ongage's other `ocx_*` fields and `list_name`, as sent.
     """
 
     id: str
@@ -91,6 +110,7 @@ class Contact:
 
     @classmethod
     def from_payload(cls, payload: Any) -> Contact:
+        """A contact from one of Ongage's contact objects; never raises on odd values."""
         data = dict(payload) if isinstance(payload, Mapping) else {}
         values: dict[str, Any] = {
             "id": as_str(data.pop("id", None)) or "",
@@ -109,22 +129,37 @@ class Contact:
 
 
 class ContactWriteError(OngageError):
-    """Some contacts of a write failed (Ongage still said ``error: false``)."""
+    """Some contacts of a write failed (Ongage still said `error: false`).
+
+    Raised by `ContactWriteResult.raise_for_failures()`.
+
+    Attributes:
+        failed: Each failed e-mail address and Ongage's reason.
+    """
 
     def __init__(self, failed: Mapping[str, str]) -> None:
         shown = ", ".join(f"{email}: {why}" for email, why in list(failed.items())[:5])
         more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
         super().__init__(f"{len(failed)} contact(s) failed: {shown}{more}")
-        self.failed = dict(failed)
+        self.failed: dict[str, str] = dict(failed)
 
 
 @attrs.frozen
 class ContactWriteResult(WireModel):
-    """The answer of ``POST``/``PUT /api/v2/contacts``, e-mail by e-mail.
+    """The answer of `POST`/`PUT /api/v2/contacts`, e-mail by e-mail.
 
-    A call whose rows failed is still ``error: false`` on the wire; here the failures
-    are in :attr:`failed` (e-mail -> reason), :attr:`ok` is False, and
-    :meth:`raise_for_failures` turns them into an exception.
+    A call whose rows failed is still `error: false` on the wire; here the failures
+    are in `failed` (e-mail -> reason), `ok` is False, and
+    [`raise_for_failures`][ongage_async.ContactWriteResult.raise_for_failures] turns
+    them into an exception.
+
+    Attributes:
+        rows: How many contacts the call carried.
+        created: Each e-mail added, and its new contact id (`created_emails`).
+        updated: Each e-mail updated, and its contact id (`updated_emails`).
+        revived: Each e-mail brought back (`revived_emails`), and its contact id.
+        failed: Each e-mail that failed, and Ongage's reason (`failed_emails`).
+        extra: Every other field of Ongage's answer (such as its counts), as sent.
     """
 
     rows: int = wire(lambda v: as_int(v) or 0, default=0)
@@ -141,9 +176,12 @@ class ContactWriteResult(WireModel):
 
     @property
     def ok(self) -> bool:
+        """True when no contact failed."""
         return not self.failed
 
     def raise_for_failures(self) -> ContactWriteResult:
+        """Raise [`ContactWriteError`][ongage_async.ContactWriteError] if any contact
+        failed; else return this result (so it can end a call chain)."""
         if self.failed:
             raise ContactWriteError(self.failed)
         return self
@@ -151,7 +189,13 @@ class ContactWriteResult(WireModel):
 
 @attrs.frozen
 class StatusChangeResult(WireModel):
-    """The answer of ``POST /api/v2/contacts/change_status``."""
+    """The answer of `POST /api/v2/contacts/change_status`.
+
+    Attributes:
+        success: How many contacts changed.
+        failed: Each e-mail that failed, and Ongage's reason (`failed_emails`).
+        extra: Every other field of Ongage's answer, as sent.
+    """
 
     success: int = wire(lambda v: as_int(v) or 0, default=0)
     failed: Mapping[str, str] = wire(as_email_map, key="failed_emails", default={})
@@ -159,4 +203,5 @@ class StatusChangeResult(WireModel):
 
     @property
     def ok(self) -> bool:
+        """True when no contact failed."""
         return not self.failed

@@ -18,9 +18,26 @@ IMPORT_COMPLETED = 40003
 
 @attrs.frozen
 class Import(WireModel):
-    """An import's progress: status 40001 queued, 40010 validating, 40002 processing,
-    40003 completed, 40004 updating list stats; >= 90000 failed (90001 error, 90008
-    invalid).  Ongage sends the counts as strings; here they are ints."""
+    """An import's progress (`client.imports.get`, `ImportJob.status`, `ImportJob.wait`).
+
+    Ongage sends the counts as strings; here they are ints.
+
+    Attributes:
+        id: The import's id.
+        status: 40001 queued, 40010 validating, 40002 processing, 40003 completed,
+            40004 updating list stats; >= 90000 failed (90001 error, 90008 invalid).
+        status_desc: Ongage's words for it (such as `"Processing (46%)"`).
+        progress: How far it is, when Ongage says.
+        total: Rows in the file.
+        success: Rows imported.
+        failed: Rows that failed.
+        duplicate: Rows that repeated an earlier row.
+        existing: Rows whose contact existed already.
+        not_existing: Rows whose contact did not exist (for actions on existing ones).
+        incomplete: Rows missing required values.
+        invalid: Rows with invalid values.
+        extra: Every other field of Ongage's answer, as sent.
+    """
 
     id: str = wire(lambda v: as_str(v) or "", default="")
     status: int | None = wire(as_int)
@@ -38,19 +55,27 @@ class Import(WireModel):
 
     @property
     def done(self) -> bool:
+        """True once the import completed (status 40003)."""
         return self.status == IMPORT_COMPLETED
 
     @property
     def failed_for_good(self) -> bool:
+        """True once the import ended in an error (status >= 90000)."""
         return self.status is not None and self.status >= 90000
 
 
 @attrs.frozen
 class ExportStatus:
-    """What :meth:`ExportJob.wait` learned: the export's file is ready, and its size.
+    """What [`ExportJob.wait`][ongage_async.ExportJob.wait] learned: the export's file
+    is ready, and its size.
 
     Ongage documents no status call for one export, so there is no status code here:
-    only ``/retrieve`` answering with the file (instead of 412) says it is ready.
+    only `/retrieve` answering with the file (instead of 412) says it is ready.
+
+    Attributes:
+        id: The export's id.
+        size: The size of its file (a ZIP), in bytes.
+        done: Always True: the file is there.
     """
 
     id: str
@@ -60,7 +85,15 @@ class ExportStatus:
 
 @attrs.frozen
 class SearchStatus(WireModel):
-    """A contact search's (or contact activity report's) progress: 1 pending, 2 completed."""
+    """A contact search's (or contact activity report's) progress.
+
+    Attributes:
+        id: The search's id.
+        title: Its title.
+        status: 1 pending, 2 completed.
+        total: How many contacts it found, when Ongage says.
+        extra: Every other field of Ongage's answer (`status_desc`, ...), as sent.
+    """
 
     id: str = wire(lambda v: as_str(v) or "", default="")
     title: str | None = wire(as_str)
@@ -70,4 +103,5 @@ class SearchStatus(WireModel):
 
     @property
     def done(self) -> bool:
+        """True once the search completed (status 2)."""
         return self.status == 2

@@ -1,4 +1,4 @@
-"""The ``List`` model (an Ongage contact list: sending or suppression)."""
+"""The `List` model (an Ongage contact list: sending or suppression)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,29 @@ __all__ = ["List"]
 
 @attrs.frozen
 class List(WireModel):
-    """An Ongage list.  Fields Ongage adds later land in :attr:`extra`, never an error."""
+    """An Ongage list: `client.lists.get`, `list`, `create`, ... return one.
+
+    Ids and counts are ints and times aware UTC datetimes, whether Ongage sends them
+    as numbers or as strings. Fields Ongage adds later land in `extra`, never an error.
+
+    Attributes:
+        id: The list's id.
+        name: Its name.
+        type: `"sending"` or `"suppression"`.
+        description: Its description.
+        account_id: The account it belongs to.
+        last_count: How many contacts it had at the last count.
+        last_active_count: How many of them were active.
+        unsubscribes: Its unsubscribed contacts.
+        complaints: Its contacts who complained.
+        bounces: Its bounced contacts.
+        archive: Whether it is archived.
+        default: Whether it is the account's default list.
+        created: When it was created.
+        modified: When it was last changed.
+        deleted: When it was deleted (`None` if it was not).
+        extra: Every other field of Ongage's answer, as sent.
+    """
 
     id: int = wire(lambda v: as_int(v) or 0, default=0)
     name: str = wire(lambda v: as_str(v) or "", default="")

@@ -1,4 +1,4 @@
-"""Resource namespaces, one module each; ``client.<name>`` is the matching class."""
+"""Resource namespaces, one module each; `client.<name>` is the matching class."""
 
 from .contact_activity import ContactActivityResource
 from .contact_search import ContactSearchResource, Criterion

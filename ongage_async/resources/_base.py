@@ -1,7 +1,7 @@
 """What every resource namespace shares: a reference to the client, and nothing else.
 
 Namespaces build paths and arguments and convert payloads to models; sending is
-always ``client.request``, so every method goes through the one middleware chain.
+always `client.request`, so every method goes through the one middleware chain.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class APIResource:
 
 
 def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Only the arguments the caller gave: ``None`` means "not given" at the wire."""
+    """Only the arguments the caller gave: `None` means "not given" at the wire."""
     return {key: value for key, value in values.items() if value is not None}
 
 
@@ -60,7 +60,7 @@ def one_of(value: object, allowed: tuple[str, ...], *, name: str) -> str | None:
 
 
 def page_bounds(offset: object, limit: object) -> tuple[int | None, int | None]:
-    """Validate ``offset``/``limit`` paging arguments."""
+    """Validate `offset`/`limit` paging arguments."""
     for name, value in (("offset", offset), ("limit", limit)):
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or value < 0
@@ -72,7 +72,7 @@ def page_bounds(offset: object, limit: object) -> tuple[int | None, int | None]:
 async def offset_pages(
     fetch: Callable[[int, int], Awaitable[Page[T]]], page_size: int
 ) -> AsyncIterator[T]:
-    """Every item of an ``offset``/``limit`` collection, one page (one call) at a time."""
+    """Every item of an `offset`/`limit` collection, one page (one call) at a time."""
     check_page_size(page_size)
     offset = 0
     while True:
@@ -90,7 +90,7 @@ def check_page_size(page_size: object) -> None:
 
 
 def created_id(payload: Any, what: str) -> str:
-    """The id of a job Ongage just started (``payload.id``), or a typed error saying so."""
+    """The id of a job Ongage just started (`payload.id`), or a typed error saying so."""
     value = payload.get("id") if isinstance(payload, Mapping) else None
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip():
         raise InvalidResponseError(
@@ -118,7 +118,7 @@ def list_id_of(value: int | str | None) -> str | None:
 
 
 class ListedResource(APIResource, Generic[T]):
-    """A list-scoped collection that can be listed (``offset``/``limit``) and iterated.
+    """A list-scoped collection that can be listed (`offset`/`limit`) and iterated.
 
     Subclasses name the path and the model of one row.
     """
@@ -141,6 +141,16 @@ class ListedResource(APIResource, Generic[T]):
         list_id: int | str | None = None,
         **filters: Any,
     ) -> Page[T]:
+        """One page of the collection: `GET ...`, with the collection's `total`.
+
+        Args:
+            offset: How many items to skip.
+            limit: How many items to return at most (Ongage's default when not given).
+            list_id: The list to read (default: the client's list, else the account's
+                default list).
+            **filters: Other query parameters Ongage documents for the collection, sent
+                as given.
+        """
         offset, limit = page_bounds(offset, limit)
         params = drop_none({**filters, "offset": offset, "limit": limit})
         response = await self._client.request(
@@ -151,7 +161,15 @@ class ListedResource(APIResource, Generic[T]):
     def iter(
         self, *, page_size: int = 100, list_id: int | str | None = None, **filters: Any
     ) -> AsyncIterator[T]:
-        """Every item, page by page through the governor."""
+        """Every item, fetched one page (one call: `GET ...`) at a time through the governor.
+
+        Use it as `async for item in client.<namespace>.iter(...)`.
+
+        Args:
+            page_size: Items per call.
+            list_id: The list to read (default: the client's list).
+            **filters: As for `list`.
+        """
 
         async def fetch(offset: int, limit: int) -> Page[T]:
             return await self.list(offset=offset, limit=limit, list_id=list_id, **filters)
@@ -160,14 +178,32 @@ class ListedResource(APIResource, Generic[T]):
 
 
 class CollectionResource(ListedResource[T]):
-    """A list-scoped collection with the five usual methods, e.g. ``/api/segments``."""
+    """A list-scoped collection with the five usual methods, e.g. `/api/segments`.
+
+    In these methods' docstrings `...` stands for the collection's path.
+    """
 
     async def get(self, item_id: int | str, *, list_id: int | str | None = None) -> T:
+        """One item by its id: `GET .../<id>` (`NotFoundError` when there is none).
+
+        Args:
+            item_id: The item's id.
+            list_id: The list it belongs to (default: the client's list).
+        """
         payload = await self._client.request("GET", self._item(item_id), list_id=list_id)
         return type(self)._model(payload)
 
     async def create(self, *, list_id: int | str | None = None, **values: Any) -> T:
-        """Create one (not retried after an ambiguous failure: it would duplicate)."""
+        """Create one: `POST ...`; returns it as Ongage stored it.
+
+        Not retried after an ambiguous failure (a 5xx, a timeout, a lost answer): a
+        second call would create a second one.
+
+        Args:
+            list_id: The list it belongs to (default: the client's list).
+            **values: The fields of the new item, as Ongage's page names them (never
+                `id` or `list_id`).
+        """
         self._check_values(values, creating=True)
         payload = await self._client.request("POST", self._path, json=values, list_id=list_id)
         return type(self)._model(payload)
@@ -175,6 +211,13 @@ class CollectionResource(ListedResource[T]):
     async def update(
         self, item_id: int | str, *, list_id: int | str | None = None, **values: Any
     ) -> T:
+        """Change one: `PUT .../<id>`; returns it as Ongage stored it.
+
+        Args:
+            item_id: The item's id.
+            list_id: The list it belongs to (default: the client's list).
+            **values: The fields to change (never `id` or `list_id`).
+        """
         self._check_values(values, creating=False)
         payload = await self._client.request(
             "PUT", self._item(item_id), json=values, list_id=list_id
@@ -182,6 +225,12 @@ class CollectionResource(ListedResource[T]):
         return type(self)._model(payload)
 
     async def delete(self, item_id: int | str, *, list_id: int | str | None = None) -> None:
+        """Delete one: `DELETE .../<id>`.
+
+        Args:
+            item_id: The item's id.
+            list_id: The list it belongs to (default: the client's list).
+        """
         await self._client.request("DELETE", self._item(item_id), list_id=list_id)
 
     def _check_values(self, values: Mapping[str, Any], *, creating: bool) -> None:

@@ -1,7 +1,7 @@
-"""``client.contact_activity``: the contact activity report, a search over a date range.
+"""`client.contact_activity`: the contact activity report, a search over a date range.
 
-Same shape as :mod:`contact_search` (a job with results or a CSV), plus ``from_date``
-and ``to_date``; typically used to sync Ongage activity into a CRM or warehouse.
+Same shape as `client.contact_search` (a job with results or a CSV), plus `from_date`
+and `to_date`; typically used to sync Ongage activity into a CRM or warehouse.
 """
 
 from __future__ import annotations
@@ -24,6 +24,16 @@ def _stamp(value: Any) -> Any:
 
 
 class ContactActivityResource(ContactSearchResource):
+    """`client.contact_activity`: contact activity reports, searches over a date range.
+
+    The methods are those of `client.contact_search` on `/api/contact_activity`
+    (page 1027997911). `create` also takes `from_date` and `to_date` (a `datetime` is
+    sent as a Unix time, a `date` as `YYYY-MM-DD`; anything else as given) and the
+    job's [`download_detailed`][ongage_async.SearchJob.download_detailed] gives the
+    combined detailed report. Typically used to sync Ongage activity into a CRM or a
+    data warehouse.
+    """
+
     _path = "/api/contact_activity"
 
     def _filters(self, **extra: Any) -> dict[str, Any]:

@@ -1,12 +1,12 @@
-"""``client.contact_search``: asynchronous searches of a list (page 1029308417).
+"""`client.contact_search`: asynchronous searches of a list (page 1029308417).
 
-``job = await client.contact_search.create([Criterion("state", "=", "NY")], title="NY")``
-then ``await job.wait()`` and ``await job.download(path)`` (the documented CSV export).
-``job.results()`` reads ``/result`` as JSON, which Ongage's current page no longer lists.
+`job = await client.contact_search.create([Criterion("state", "=", "NY")], title="NY")`
+then `await job.wait()` and `await job.download(path)` (the documented CSV export).
+`job.results()` reads `/result` as JSON, which Ongage's current page no longer lists.
 
-Operators are the documented ones (:data:`OPERATORS`); a criterion names its field by
-``field_name`` or by ``field_id``; behavioural criteria take an object operand such as
-``{"mailing_ids": [...]}``.
+Operators are the documented ones (`OPERATORS`); a criterion names its field by
+`field_name` or by `field_id`; behavioural criteria take an object operand such as
+`{"mailing_ids": [...]}`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from ._base import ListedResource, created_id, drop_none, one_of
 __all__ = ["OPERATORS", "ContactSearchResource", "Criterion", "criterion_wire"]
 
 CONDITIONS = ("and", "or")
-#: The operators of Ongage's contact search: ``><`` is "in range" (two operands),
-#: ``LIKE`` contains, ``LIKE_`` begins with, ``_LIKE`` ends with.
+#: The operators of Ongage's contact search: `><` is "in range" (two operands),
+#: `LIKE` contains, `LIKE_` begins with, `_LIKE` ends with.
 OPERATORS = (
     *("=", "<", ">", "<=", ">=", "!=", "><"),
     *("empty", "notempty", "LIKE", "NOT LIKE", "LIKE_", "_LIKE"),
@@ -35,11 +35,26 @@ OPERATORS = (
 
 @attrs.frozen
 class Criterion:
-    """One search condition (Ongage's ``criteria`` item).
+    """One search condition (an item of Ongage's `criteria`), for `client.contact_search`.
 
-    Name the field by ``field_name`` or by ``field_id`` (one of them).  ``operand`` is
-    a list of values, one value, or an object for behavioural criteria
-    (``Criterion(type="behavior", operator="=", operand={"mailing_ids": [1]}, ...)``).
+    `Criterion("state", "=", "NY")`. Name the field by `field_name` or by `field_id`
+    (one of them). `operand` is a list of values, one value, or an object for
+    behavioural criteria
+    (`Criterion(type="behavior", operator="=", operand={"mailing_ids": [1]}, ...)`).
+    A plain mapping with the same keys works too.
+
+    Attributes:
+        field_name: The list field to test, by name.
+        operator: One of Ongage's operators: `=`, `<`, `>`, `<=`, `>=`, `!=`, `><` (in
+            range: two operands), `empty`, `notempty`, `LIKE` (contains), `NOT LIKE`,
+            `LIKE_` (begins with), `_LIKE` (ends with).
+        operand: The value or values to compare with, or an object for behavioural
+            criteria.
+        type: The criterion's type (`"string"` by default; `"behavior"` for
+            behavioural criteria).
+        case_sensitive: Compare case-sensitively.
+        condition: `"and"` or `"or"`: how it joins the criteria before it.
+        field_id: The list field to test, by id (instead of `field_name`).
     """
 
     field_name: str | None = None
@@ -51,6 +66,7 @@ class Criterion:
     field_id: int | str | None = None
 
     def to_wire(self) -> dict[str, Any]:
+        """The criterion as Ongage's body carries it, checked."""
         return criterion_wire(attrs.asdict(self, recurse=False))
 
 
@@ -91,7 +107,12 @@ def _criteria(criteria: Sequence[Criterion | Mapping[str, Any]]) -> list[dict[st
 
 
 class ContactSearchResource(ListedResource[SearchStatus]):
-    """Create, follow, list and delete contact searches."""
+    """`client.contact_search`: start, follow, list and delete contact searches.
+
+    A search runs asynchronously: `create` returns a [`SearchJob`][ongage_async.SearchJob];
+    `await job.wait()` polls it until it is done, then `await job.download(path)` streams
+    its CSV (the documented export).
+    """
 
     _path = "/api/contact_search"
     _model = SearchStatus.from_payload
@@ -111,10 +132,26 @@ class ContactSearchResource(ListedResource[SearchStatus]):
         list_id: int | str | None = None,
         **filters: Any,
     ) -> SearchJob:
-        """Start the search; returns a job handle (``wait``, ``download``, ``results``).
+        """Start a search: `POST /api/contact_search`; returns its job handle.
 
-        ``include_behavior`` and ``combined_as_and`` go at the top of the body, as
-        Ongage documents; ``user_type`` and other ``filters`` inside ``filters``.
+        (`POST /api/contact_activity` for `client.contact_activity`, which also takes
+        `from_date` and `to_date` among the `filters`.)
+
+        Not retried after an ambiguous failure: Ongage saves each search it starts, so a
+        repeat would leave two.
+
+        Args:
+            criteria: The conditions, each a [`Criterion`][ongage_async.Criterion] or a
+                mapping with the same keys.
+            title: The search's title (required by Ongage).
+            selected_fields: The list fields the results carry.
+            user_type: Ongage's `user_type` filter, sent inside `filters`.
+            include_behavior: Add behaviour (activity) to the results; sent at the top
+                of the body, as Ongage documents.
+            combined_as_and: Ongage's `combined_as_and`, at the top of the body.
+            list_id: The list to search (default: the client's list); the job's polls
+                go to the same list.
+            **filters: Other entries of Ongage's `filters` object, sent as given.
         """
         body = {
             "title": require_text(title, name="title"),
@@ -132,12 +169,34 @@ class ContactSearchResource(ListedResource[SearchStatus]):
         return SearchJob(self._client, created_id(payload, "search"), lid, self._path)
 
     def job(self, search_id: int | str, *, list_id: int | str | None = None) -> SearchJob:
+        """A handle on a search started earlier (no call is made).
+
+        Args:
+            search_id: The search's id.
+            list_id: The list it runs in (default: the client's list).
+        """
         lid = self._list_context(list_id)
         return SearchJob(self._client, digit_id(search_id, name="search_id"), lid, self._path)
 
     async def get(self, search_id: int | str, *, list_id: int | str | None = None) -> SearchStatus:
+        """A search's status: `GET /api/contact_search/<id>` (status 1 pending, 2 done).
+
+        (`GET /api/contact_activity/<id>` for `client.contact_activity`.)
+
+        Args:
+            search_id: The search's id.
+            list_id: The list it runs in (default: the client's list).
+        """
         status = await self.job(search_id, list_id=list_id).status()
         return status if status is not None else SearchStatus(id=str(search_id))
 
     async def delete(self, search_id: int | str, *, list_id: int | str | None = None) -> None:
+        """Delete a search: `DELETE /api/contact_search/<id>`.
+
+        (`DELETE /api/contact_activity/<id>` for `client.contact_activity`.)
+
+        Args:
+            search_id: The search's id.
+            list_id: The list it runs in (default: the client's list).
+        """
         await self._client.request("DELETE", self._item(search_id), list_id=list_id)

@@ -1,4 +1,4 @@
-"""``client.emails``: e-mail messages, the one collection paged by ``page``/``page_size``."""
+"""`client.emails`: e-mail messages, the one collection paged by `page`/`page_size`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,12 @@ __all__ = ["EmailsResource"]
 
 
 class EmailsResource(CollectionResource[EmailMessage]):
+    """`client.emails`: e-mail messages (and templates), `/api/emails`.
+
+    The one collection Ongage pages by `page`/`page_size` rather than
+    `offset`/`limit`.
+    """
+
     _path = "/api/emails"
     _model = EmailMessage.from_payload
 
@@ -24,7 +30,16 @@ class EmailsResource(CollectionResource[EmailMessage]):
         list_id: int | str | None = None,
         **filters: Any,
     ) -> Page[EmailMessage]:
-        """One page (``page`` from 1, ``page_size`` default 50, as Ongage pages e-mails)."""
+        """One page of e-mail messages: `GET /api/emails`, with the `total`.
+
+        Args:
+            page: The page number, from 1.
+            page_size: Messages a page (Ongage's default is 50).
+            list_id: The list (default: the client's list).
+            **filters: Ongage's filters, sent as given: `type` (`email_message`,
+                `template` or `folder`), `name`, `parent_id`, `subject`,
+                `modified_from`, `modified_to`, `created_by`, `favorite`.
+        """
         if isinstance(page, bool) or not isinstance(page, int) or page < 1:
             raise InvalidArgumentError(f"page starts at 1, not {page!r:.40}")
         check_page_size(page_size)
@@ -37,6 +52,13 @@ class EmailsResource(CollectionResource[EmailMessage]):
     async def iter(
         self, *, page_size: int = 50, list_id: int | str | None = None, **filters: Any
     ) -> AsyncIterator[EmailMessage]:
+        """Every message, fetched one page (one call) at a time through the governor.
+
+        Args:
+            page_size: Messages a call.
+            list_id: The list (default: the client's list).
+            **filters: As for [`list`][ongage_async.resources.EmailsResource.list].
+        """
         check_page_size(page_size)
         page_number = 1
         while True:

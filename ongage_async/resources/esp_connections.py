@@ -1,4 +1,4 @@
-"""``client.esp_connections``: the sending connections the account may use (page 820215810)."""
+"""`client.esp_connections`: the sending connections the account may use (page 820215810)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,21 @@ __all__ = ["EspConnectionsResource"]
 
 
 class EspConnectionsResource(APIResource):
+    """`client.esp_connections`: the sending connections the account may use."""
+
     async def options(
         self, *, active_only: bool | None = None, list_id: int | str | None = None
     ) -> tuple[EspConnection, ...]:
-        """``GET /api/esp_connections/options``: ``id``, ``esp_id``, ``esp_name``,
-        ``support_transactional`` and ``name`` of each connection; ``active_only=True``
-        asks Ongage for the active ones only.  Sent with the list, as every Ongage call
-        may be ("otherwise the default list ID will be used")."""
+        """The account's sending connections: `GET /api/esp_connections/options`.
+
+        Each has its `id`, `esp_id`, `esp_name`, `support_transactional` and `name`.
+        Sent with the list, as every Ongage call may be ("otherwise the default list ID
+        will be used").
+
+        Args:
+            active_only: Ask Ongage for the active connections only.
+            list_id: The list (default: the client's list).
+        """
         if active_only is not None and not isinstance(active_only, bool):
             raise InvalidArgumentError("active_only must be True or False")
         params = None if active_only is None else {"active_only": active_only}

@@ -1,9 +1,9 @@
-"""``client.exports``: contact exports (page 1027997823), produced asynchronously as a
+"""`client.exports`: contact exports (page 1027997823), produced asynchronously as a
 ZIP of one CSV.
 
-``job = await client.exports.create("actives", segment_ids=[4567], statuses=["active"],
-date_format="mm/dd/yyyy")``, then ``await job.download(path)``: Ongage documents no
-status call for one export, so readiness is learned from ``/retrieve`` alone (412 until
+`job = await client.exports.create("actives", segment_ids=[4567], statuses=["active"],
+date_format="mm/dd/yyyy")`, then `await job.download(path)`: Ongage documents no
+status call for one export, so readiness is learned from `/retrieve` alone (412 until
 the file is ready).
 """
 
@@ -18,7 +18,7 @@ from ._base import APIResource, created_id, list_id_of, one_of
 
 __all__ = ["DATE_FORMATS", "EXPORT_STATUSES", "ExportsResource"]
 
-#: The ``date_format`` values Ongage's export page lists.
+#: The `date_format` values Ongage's export page lists.
 DATE_FORMATS = (
     "mm/dd/yyyy",
     "mm/dd/yy",
@@ -29,7 +29,7 @@ DATE_FORMATS = (
     "dd-mm-yyyy",
     "dd-mm-yy",
 )
-#: The contact statuses an export may select (``status[]``).
+#: The contact statuses an export may select (`status[]`).
 EXPORT_STATUSES = (
     "active",
     "unjoin-member",
@@ -48,7 +48,12 @@ def _ids(values: Sequence[int | str], name: str) -> list[int]:
 
 
 class ExportsResource(APIResource):
-    """Start an export and fetch its file."""
+    """`client.exports`: start an export of contacts and fetch its file (a ZIP of a CSV).
+
+    Ongage documents no status call for one export: its file is ready when
+    `GET /api/export/<id>/retrieve` gives it (412 until then), so the job handle's
+    `wait` and `download` poll that call.
+    """
 
     async def create(
         self,
@@ -62,14 +67,29 @@ class ExportsResource(APIResource):
         fields: Sequence[str] | None = None,
         list_id: int | str | None = None,
     ) -> ExportJob:
-        """``POST /api/export``; returns a job handle (``await job.download(path)``).
+        """Start an export: `POST /api/export`; returns its job handle.
 
-        ``statuses`` (Ongage's ``status[]``) are among :data:`EXPORT_STATUSES`
-        (``bounced`` and ``complaint`` only with ``segment_ids``); ``date_format`` is
-        one of :data:`DATE_FORMATS`.  Export by ``segment_ids`` or by ``mailing_ids``;
-        a suppression list needs neither but its ``list_id`` (``suppression_list=True``).
-        ``fields`` (``fields_selected[]``) may name system fields such as
-        ``ocx_contact_id``.  Not retried after an ambiguous failure: it would export twice.
+        `job = await client.exports.create("actives", segment_ids=[4567],
+        statuses=["active"], date_format="mm/dd/yyyy")`, then
+        `await job.download("actives.zip")`. Export by `segment_ids` or by
+        `mailing_ids`; a suppression list needs neither, but its `list_id` and
+        `suppression_list=True`. Not retried after an ambiguous failure: it would
+        export twice.
+
+        Args:
+            name: The export's name.
+            statuses: The contact statuses to export (Ongage's `status[]`): `active`,
+                `unjoin-member`, `clicked`, `opened`, `inactive`, and with `segment_ids`
+                only `bounced` and `complaint`.
+            date_format: How dates are written in the file: `mm/dd/yyyy`, `mm/dd/yy`,
+                `mm-dd-yyyy`, `mm-dd-yy`, `dd/mm/yyyy`, `dd/mm/yy`, `dd-mm-yyyy` or
+                `dd-mm-yy`.
+            segment_ids: Export the contacts of these segments (`segment_id[]`).
+            mailing_ids: Or the contacts of these mailings (`mailing_id[]`).
+            suppression_list: Or the whole list named by `list_id`, a suppression list.
+            fields: The fields to export (`fields_selected[]`; default: every list
+                field); may name system fields such as `ocx_contact_id`.
+            list_id: The list (default: the client's list).
         """
         status_list = [
             one_of(s, EXPORT_STATUSES, name="each status")
@@ -105,7 +125,12 @@ class ExportsResource(APIResource):
         return ExportJob(self._client, created_id(payload, "export"), lid)
 
     def job(self, export_id: int | str, *, list_id: int | str | None = None) -> ExportJob:
-        """A handle on an export started earlier."""
+        """A handle on an export started earlier (no call is made).
+
+        Args:
+            export_id: The export's id.
+            list_id: The list it was started in (default: the client's list).
+        """
         lid = list_id_of(list_id) or self._client.list_id
         return ExportJob(self._client, digit_id(export_id, name="export_id"), lid)
 

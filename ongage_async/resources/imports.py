@@ -1,7 +1,7 @@
-"""``client.imports``: bulk CSV imports (page 1014366212), which Ongage runs asynchronously.
+"""`client.imports`: bulk CSV imports (page 1014366212), which Ongage runs asynchronously.
 
-Ongage fetches the file itself from ``file_url`` (a CSV/TXT, or a ZIP of one).  The
-status answers carry their counts as strings (``"total": "10"``); :class:`Import`
+Ongage fetches the file itself from `file_url` (a CSV/TXT, or a ZIP of one).  The
+status answers carry their counts as strings (`"total": "10"`); `Import`
 turns them into ints.
 """
 
@@ -19,21 +19,25 @@ __all__ = ["CSV_DELIMITERS", "IMPORT_ACTIONS", "IMPORT_TYPES", "ImportsResource"
 
 #: Delimiters as Ongage reads them; the page writes tab as "Tab (t)", a tab character.
 CSV_DELIMITERS = (",", "|", "\t", ";")
-#: Spellings accepted for them here: ``"tab"`` and ``"t"`` name the tab character.
+#: Spellings accepted for them here: `"tab"` and `"t"` name the tab character.
 _DELIMITER_NAMES = {"tab": "\t", "t": "\t", "comma": ",", "pipe": "|", "semicolon": ";"}
 IMPORT_ACTIONS = ("add", "remove", "unsubscribe", "resubscribe", "bounce", "complaint")
 IMPORT_TYPES = ("sending", "suppression")
 
 
 def csv_delimiter_of(value: object) -> str:
-    """``value`` as the delimiter Ongage expects (``"tab"`` -> a tab character)."""
+    """`value` as the delimiter Ongage expects (`"tab"` -> a tab character)."""
     if isinstance(value, str):
         value = _DELIMITER_NAMES.get(value.lower(), value)
     return one_of(value, CSV_DELIMITERS, name="csv_delimiter") or ","
 
 
 class ImportsResource(ListedResource[Import]):
-    """Start an import and follow it: ``job = await client.imports.create(...)``."""
+    """`client.imports`: bulk CSV imports, which Ongage runs asynchronously.
+
+    `job = await client.imports.create(url)`, then `final = await job.wait()`. Ongage
+    fetches the file itself from `file_url` (a CSV or TXT file, or a ZIP of one).
+    """
 
     _path = "/api/import"
     _model = Import.from_payload
@@ -54,12 +58,31 @@ class ImportsResource(ListedResource[Import]):
         import_type: str | None = None,
         list_id: int | str | None = None,
     ) -> ImportJob:
-        """``POST /api/import``; returns a job handle (``await job.wait()``).
+        """Start an import: `POST /api/import`; returns its job handle.
 
-        ``csv_delimiter`` is ``","`` (default), ``"|"``, ``";"`` or a tab (``"\\t"``,
-        or ``"tab"``); ``import_action`` one of :data:`IMPORT_ACTIONS`; ``import_type``
-        the list's type, ``"sending"`` (Ongage's default) or ``"suppression"``.
         Not retried after an ambiguous failure: a repeated import runs twice.
+
+        Args:
+            file_url: The full URL Ongage downloads the file from: a CSV or TXT file,
+                or a ZIP holding one.
+            name: The import's name.
+            csv_delimiter: `","` (the default), `"|"`, `";"` or a tab (`"\\t"`, or
+                `"tab"`).
+            encoding: The file's encoding (Ongage assumes UTF-8).
+            import_action: `"add"` (the default), `"remove"`, `"unsubscribe"`,
+                `"resubscribe"`, `"bounce"` or `"complaint"`.
+            overwrite: Update contacts that exist already.
+            ignore_empty: Ongage's `ignore_empty` flag (false by default).
+            overwrite_only_nulls: Ongage's `overwrite_only_nulls` flag (false by
+                default).
+            send_welcome_message: Send the list's welcome message to new contacts.
+            fields: Ongage's `fields` object: the file's fields, keyed by name
+                (`{"email": {"name": "email", "type": "email"}}`; default: every list
+                field).
+            import_type: The type of list imported into: `"sending"` (Ongage's default)
+                or `"suppression"`.
+            list_id: The list (default: the client's list); the job's polls go to the
+                same list.
         """
         body = drop_none(
             {
@@ -81,10 +104,20 @@ class ImportsResource(ListedResource[Import]):
         return ImportJob(self._client, created_id(payload, "import"), lid)
 
     def job(self, import_id: int | str, *, list_id: int | str | None = None) -> ImportJob:
-        """A handle on an import started earlier."""
+        """A handle on an import started earlier (no call is made).
+
+        Args:
+            import_id: The import's id.
+            list_id: The list it runs in (default: the client's list).
+        """
         return ImportJob(self._client, str(import_id), self._list_context(list_id))
 
     async def get(self, import_id: int | str, *, list_id: int | str | None = None) -> Import:
-        """``GET /api/import/<id>``: its status and counts."""
+        """An import's status and counts: `GET /api/import/<id>`.
+
+        Args:
+            import_id: The import's id.
+            list_id: The list it runs in (default: the client's list).
+        """
         status = await self.job(import_id, list_id=list_id).status()
         return status if status is not None else Import(id=str(import_id))

@@ -1,4 +1,4 @@
-"""``client.list_fields``: a list's fields (page 1027965094), and ``all_lists``, which
+"""`client.list_fields`: a list's fields (page 1027965094), and `all_lists`, which
 creates one field in every list of the account."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ FIELD_TYPES = ("date", "email", "numeric", "string")
 
 
 def check_field(values: Mapping[str, Any], *, creating: bool) -> None:
-    """The page's rules: ``name``, ``title``, ``type`` and ``position`` are required to
-    create a field, and a date field needs its ``format``."""
+    """The page's rules: `name`, `title`, `type` and `position` are required to
+    create a field, and a date field needs its `format`."""
     if "type" in values:
         one_of(values["type"], FIELD_TYPES, name="type")
     if not creating:
@@ -36,7 +36,13 @@ def check_field(values: Mapping[str, Any], *, creating: bool) -> None:
 
 
 class ListFieldsResource(CollectionResource[ListField]):
-    """``get``, ``list``, ``iter``, ``create``, ``update``, ``delete`` and ``all_lists``."""
+    """`client.list_fields`: a list's fields, and `all_lists` to add one to every list.
+
+    To `create` a field Ongage requires its `name`, `title`, `type` (`date`, `email`,
+    `numeric` or `string`) and `position`, and a `format` for a date field (such as
+    `dd/mm/yyyy` or `yyyy-mm-dd hh24:mi`); `default` and `mandatory` are optional.
+    These are checked before anything is sent.
+    """
 
     _path = "/api/list_fields"
     _model = ListField.from_payload
@@ -56,11 +62,21 @@ class ListFieldsResource(CollectionResource[ListField]):
         default: Any = None,
         mandatory: bool | None = None,
     ) -> AllListsFieldResult:
-        """``POST /api/list_fields/all_lists``: create this field in every list.
+        """Create one field in every list of the account: `POST /api/list_fields/all_lists`.
 
-        Answers which lists got it (``created``) and why the others did not
-        (``failed``, by list id).  Not retried after an ambiguous failure: a second
-        call would try to create the field again.
+        The answer says which lists got it (`created`) and why the others did not
+        (`failed`, by list id). Not retried after an ambiguous failure: a second call
+        would try to create the field again.
+
+        Args:
+            name: The field's name (its key in contacts).
+            title: The title the Ongage UI shows.
+            type: `"date"`, `"email"`, `"numeric"` or `"string"`.
+            position: Its position among the list's fields (an int >= 0).
+            format: The date format, required for a date field (such as `dd/mm/yyyy`,
+                `yyyy-mm-dd` or `mm/dd/yyyy hh24:mi`).
+            default: The value of contacts that have none.
+            mandatory: Whether every contact must have a value.
         """
         body = drop_none(
             {

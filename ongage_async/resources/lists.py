@@ -1,8 +1,8 @@
-"""``client.lists``: the List API methods of ``ongage-list-api.txt``.
+"""`client.lists`: the List API methods of `ongage-list-api.txt`.
 
 Lists are account-level objects addressed by id in the path, so these calls carry no
-list id context (``list_scoped=False``): adding the client's default list to the
-route of ``GET /api/lists/7`` would only add a second, confusing list id.
+list id context (`list_scoped=False`): adding the client's default list to the
+route of `GET /api/lists/7` would only add a second, confusing list id.
 """
 
 from __future__ import annotations
@@ -28,10 +28,18 @@ def _list_from(response: Any) -> List:
 
 
 class ListsResource(APIResource):
-    """Fetch, search, create, update, copy and delete lists."""
+    """`client.lists`: fetch, search, create, update, copy and delete lists.
+
+    Lists are account-level: these calls never carry the client's `list_id`, since the
+    list is named by the path (or is being created).
+    """
 
     async def get(self, list_id: int | str) -> List:
-        """``GET /api/lists/<id>``."""
+        """One list by id: `GET /api/lists/<id>` (`NotFoundError` when there is none).
+
+        Args:
+            list_id: The list's id.
+        """
         lid = normalize_list_id(list_id)
         return _list_from(await self._client.request("GET", f"/api/lists/{lid}", list_scoped=False))
 
@@ -50,7 +58,23 @@ class ListsResource(APIResource):
         offset: int | None = None,
         limit: int | None = None,
     ) -> Page[List]:
-        """``GET /api/lists``: one page of lists, with ``total``."""
+        """One page of the account's lists: `GET /api/lists`, with the `total`.
+
+        Every filter is sent only when given.
+
+        Args:
+            name: The exact name.
+            name_like: A part of the name (Ongage's "contains").
+            type: `"sending"` or `"suppression"`.
+            hash_type: `"md5"`, `"sha256"` or `"sha512"` (suppression lists).
+            scope: `"global"`, `"list"` or `"campaign"` (suppression lists).
+            archive: Ongage's `archive` filter (`True` or `False`).
+            deleted: Ongage's `deleted` filter (`True` or `False`).
+            sort: The column to sort by.
+            order: `"ASC"` or `"DESC"`.
+            offset: How many lists to skip.
+            limit: How many lists to return at most.
+        """
         offset, limit = page_bounds(offset, limit)
         params = drop_none(
             {
@@ -73,7 +97,15 @@ class ListsResource(APIResource):
         return page_of(response, List.from_payload, offset or 0)
 
     def iter(self, *, page_size: int = 100, **filters: Any) -> AsyncIterator[List]:
-        """Every list matching ``filters``, fetched page by page through the governor."""
+        """Every list matching `filters`, fetched one page (one call) at a time.
+
+        `async for lst in client.lists.iter(type="sending"): ...`
+
+        Args:
+            page_size: Lists per call.
+            **filters: The filters of [`list`][ongage_async.resources.ListsResource.list]
+                (`name`, `type`, `archive`, ...).
+        """
 
         async def fetch(offset: int, limit: int) -> Page[List]:
             return await self.list(offset=offset, limit=limit, **filters)
@@ -91,7 +123,22 @@ class ListsResource(APIResource):
         expiration_date: int | str | None = None,
         scope: str | None = None,
     ) -> List:
-        """``POST /api/lists``.  Not retried after an ambiguous failure (it would duplicate)."""
+        """Create a list: `POST /api/lists`.
+
+        Not retried after an ambiguous failure (a 5xx, a timeout, a lost answer): a
+        second call would create a second list.
+
+        Args:
+            name: The new list's name.
+            type: `"sending"` or `"suppression"`.
+            description: Its description.
+            create_segment: Also create an "All List Contacts" segment for it.
+            fields: Its fields, each a mapping with at least a `name` (default: a copy
+                of the default list's fields).
+            expiration_date: When a suppression list expires (suppression lists only).
+            scope: `"global"` (Ongage's default), `"list"` or `"campaign"` (suppression
+                lists only).
+        """
         list_type = one_of(type, _TYPES, name="type")
         if list_type != "suppression" and (expiration_date is not None or scope is not None):
             raise InvalidArgumentError("expiration_date and scope apply to suppression lists only")
@@ -118,7 +165,15 @@ class ListsResource(APIResource):
         description: str | None = None,
         **settings: Any,
     ) -> List:
-        """``PUT /api/lists/<id>``; ``settings`` are the other documented list fields."""
+        """Change a list: `PUT /api/lists/<id>`.
+
+        Args:
+            list_id: The list's id.
+            name: Its name (required by Ongage on every update).
+            description: Its description.
+            **settings: The other list settings Ongage documents, sent as given (such as
+                `frequency_active`, with `frequency_html` and `frequencies`).
+        """
         lid = normalize_list_id(list_id)
         if "list_id" in settings or "id" in settings:
             raise InvalidArgumentError("the list is named by list_id=, not in the settings")
@@ -138,7 +193,18 @@ class ListsResource(APIResource):
         type: str = "sending",
         default: bool = False,
     ) -> List:
-        """``POST /api/lists/<id>/copy``.  Not retried after an ambiguous failure."""
+        """Copy a list into a new one: `POST /api/lists/<id>/copy`.
+
+        Not retried after an ambiguous failure: a second call would make a second copy.
+
+        Args:
+            list_id: The list to copy.
+            name: The new list's name.
+            description: The new list's description.
+            type: `"sending"` or `"suppression"`.
+            default: Ongage's `default` flag for the copy (whether it becomes the
+                default list).
+        """
         lid = normalize_list_id(list_id)
         body = {
             "create": True,
@@ -154,7 +220,11 @@ class ListsResource(APIResource):
         )
 
     async def delete(self, list_id: int | str) -> None:
-        """``DELETE /api/lists/<id>``."""
+        """Delete a list: `DELETE /api/lists/<id>`.
+
+        Args:
+            list_id: The list's id.
+        """
         lid = normalize_list_id(list_id)
         await self._client.request("DELETE", f"/api/lists/{lid}", list_scoped=False)
 

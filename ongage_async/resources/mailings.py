@@ -1,9 +1,9 @@
-"""``client.mailings``: ``/api/mailings`` and the ``PUT`` actions ``abort``, ``cancel`` and
-``unschedule`` (page 939458561).
+"""`client.mailings`: `/api/mailings` and the `PUT` actions `abort`, `cancel` and
+`unschedule` (page 939458561).
 
-Ongage **launches a mailing at once** when ``POST /api/mailings`` carries no
-``schedule_date``.  So :meth:`MailingsResource.create` never sends one without it by
-accident: either a ``schedule_date``, or ``send_now=True`` in so many words; anything
+Ongage **launches a mailing at once** when `POST /api/mailings` carries no
+`schedule_date`.  So `MailingsResource.create` never sends one without it by
+accident: either a `schedule_date`, or `send_now=True` in so many words; anything
 else raises before a byte is sent.
 """
 
@@ -22,12 +22,12 @@ from ._base import CollectionResource
 
 __all__ = ["MailingsResource", "schedule_timestamp"]
 
-logger = logging.getLogger("ongage_async")
+logger: logging.Logger = logging.getLogger("ongage_async")
 _FAR = 253402300800  # 9999-12-31: past that, no datetime (or Ongage) can place it
 
 
 def schedule_timestamp(value: object, *, now: Callable[[], float] = time.time) -> int:
-    """``schedule_date`` as the Unix time Ongage wants (an aware datetime or seconds).
+    """`schedule_date` as the Unix time Ongage wants (an aware datetime or seconds).
 
     A time in the past is sent as given, with a warning: Ongage may start it at once.
     """
@@ -52,7 +52,13 @@ def schedule_timestamp(value: object, *, now: Callable[[], float] = time.time) -
 
 
 class MailingsResource(CollectionResource[Mailing]):
-    """Mailings (campaigns); ``status`` is a :class:`~ongage_async.MailingStatus`."""
+    """`client.mailings`: mailings (campaigns), and the `abort`, `cancel` and `unschedule`
+    actions (page 939458561).
+
+    Ongage **launches a mailing at once** when it is created without a
+    `schedule_date`: `create` refuses to do that unless told `send_now=True`.
+    A mailing's `status` is a [`MailingStatus`][ongage_async.MailingStatus].
+    """
 
     _path = "/api/mailings"
     _model = Mailing.from_payload
@@ -65,11 +71,21 @@ class MailingsResource(CollectionResource[Mailing]):
         list_id: int | str | None = None,
         **values: Any,
     ) -> Mailing:
-        """``POST /api/mailings``: schedule a mailing, or launch it with ``send_now=True``.
+        """Create a mailing: `POST /api/mailings`; scheduled, or launched with `send_now=True`.
 
-        Without ``schedule_date`` Ongage starts sending at once; this method refuses
-        that unless ``send_now=True`` is passed.  Not retried after an ambiguous
-        failure: a second call would create (and maybe send) a second mailing.
+        Without `schedule_date` Ongage starts sending at once; this method refuses that
+        (`InvalidArgumentError`, nothing sent) unless `send_now=True` is passed. Not
+        retried after an ambiguous failure: a second call would create (and maybe send)
+        a second mailing.
+
+        Args:
+            schedule_date: When to send: a `datetime` (a naive one is local time) or a
+                Unix time in seconds. A time in the past is sent as given, with a
+                warning: Ongage may start it at once.
+            send_now: Launch the mailing now, with no `schedule_date`.
+            list_id: The list (default: the client's list).
+            **values: The mailing's other fields, as Ongage's mailings page names them
+                (`name`, `email_message`, `segments`, `distribution`, ...).
         """
         if not isinstance(send_now, bool):
             raise InvalidArgumentError("send_now must be True or False")
@@ -98,16 +114,33 @@ class MailingsResource(CollectionResource[Mailing]):
         return Mailing.from_payload(payload)
 
     async def abort(self, mailing_id: int | str, *, list_id: int | str | None = None) -> Mailing:
-        """``PUT /api/mailings/<id>/abort``: toggles a mailing between On Hold (60009),
-        Stopped (60010) and In Progress (60003), as Ongage documents."""
+        """Abort, or resume, a mailing: `PUT /api/mailings/<id>/abort`.
+
+        Toggles it between On Hold (60009), Stopped (60010) and In Progress (60003), as
+        Ongage documents. Never retried blindly: a repeat could undo it.
+
+        Args:
+            mailing_id: The mailing's id.
+            list_id: The list (default: the client's list).
+        """
         return await self._act(mailing_id, "abort", list_id)
 
     async def cancel(self, mailing_id: int | str, *, list_id: int | str | None = None) -> Mailing:
-        """``PUT /api/mailings/<id>/cancel``: cancel (delete) a mailing (60006)."""
+        """Cancel (delete) a mailing: `PUT /api/mailings/<id>/cancel` (status 60006).
+
+        Args:
+            mailing_id: The mailing's id.
+            list_id: The list (default: the client's list).
+        """
         return await self._act(mailing_id, "cancel", list_id)
 
     async def unschedule(
         self, mailing_id: int | str, *, list_id: int | str | None = None
     ) -> Mailing:
-        """``PUT /api/mailings/<id>/unschedule``: a scheduled mailing back to new (60001)."""
+        """A scheduled mailing back to new: `PUT /api/mailings/<id>/unschedule` (60001).
+
+        Args:
+            mailing_id: The mailing's id.
+            list_id: The list (default: the client's list).
+        """
         return await self._act(mailing_id, "unschedule", list_id)

@@ -1,13 +1,13 @@
-"""``client.reports``: ``POST /api/reports/query`` (page 868057089) with typed arguments,
-and ``daily``.
+"""`client.reports`: `POST /api/reports/query` (page 868057089) with typed arguments,
+and `daily`.
 
 Rows come back as mappings keyed by the select names or aliases.  A report changes
 nothing on the server, so it is sent as idempotent (retried after a 5xx).
 
-Which lists a report covers: ``list_ids`` when given (``"all"`` or ids); otherwise the
-list of the call (``list_id=``), else the client's list, sent in the route as for any
+Which lists a report covers: `list_ids` when given (`"all"` or ids); otherwise the
+list of the call (`list_id=`), else the client's list, sent in the route as for any
 list-scoped call, else the account's default list.  Ongage reports on that one list
-when ``list_ids`` is absent, so the client's list must travel with the query.
+when `list_ids` is absent, so the client's list must travel with the query.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ __all__ = ["Report", "ReportsResource"]
 OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "IN", "NOT IN", "LIKE")
 SOURCES = ("mailing", "list")
 DIRECTIONS = ("ASC", "DESC")
-#: Filters on these fields take dates: a ``date`` or a ``"YYYY-MM-DD"`` string.
+#: Filters on these fields take dates: a `date` or a `"YYYY-MM-DD"` string.
 DATE_FIELDS = ("stats_date",)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -39,7 +39,14 @@ OrderItem = str | tuple[str, str]
 
 @attrs.frozen
 class Report:
-    """The rows of a report (mappings keyed by select name or alias) and the total."""
+    """The answer of a report: its rows, and the total when Ongage sends one.
+
+    Iterate it (`for row in report`) or take `len(report)`.
+
+    Attributes:
+        rows: One mapping a row, keyed by the select names or aliases.
+        total: How many rows the whole report has (Ongage's `metadata.total`), when sent.
+    """
 
     rows: tuple[Mapping[str, Any], ...]
     total: int | None = None
@@ -85,7 +92,7 @@ def _filters(clauses: Sequence[FilterClause] | None) -> list[list[Any]] | None:
 
 
 def _day(value: object) -> str:
-    """A date filter value as Ongage documents it: ``"YYYY-MM-DD"``."""
+    """A date filter value as Ongage documents it: `"YYYY-MM-DD"`."""
     if isinstance(value, dt.date):  # a datetime too: its calendar date
         return value.strftime("%Y-%m-%d")
     if isinstance(value, str) and _DAY.fullmatch(value):
@@ -99,7 +106,7 @@ def _day(value: object) -> str:
 
 
 def _group(group: Sequence[str | Sequence[str]] | None) -> list[Any] | None:
-    """Field names, and date grouping as documented: ``["stats_date", "day"]``."""
+    """Field names, and date grouping as documented: `["stats_date", "day"]`."""
     if group is None:
         return None
     wire: list[Any] = []
@@ -142,7 +149,12 @@ def _list_ids(list_ids: Literal["all"] | Sequence[int | str] | None) -> Any:
 
 
 class ReportsResource(APIResource):
-    """Aggregated statistics, as the Ongage UI computes them."""
+    """`client.reports`: aggregated statistics, as the Ongage UI computes them.
+
+    A report changes nothing on the server, so it is sent as idempotent (retried after
+    a 5xx). Without `list_ids` it covers one list: the call's `list_id`, else the
+    client's, else the account's default list.
+    """
 
     async def query(
         self,
@@ -161,14 +173,30 @@ class ReportsResource(APIResource):
         format: str | None = None,
         list_id: int | str | None = None,
     ) -> Report:
-        """``POST /api/reports/query``; ``source`` is Ongage's ``from``.
+        """Run a report: `POST /api/reports/query`.
 
-        Without ``list_ids`` the report covers ``list_id`` (else the client's list);
-        ``list_ids`` and ``list_id`` together are refused.  Date filters (``stats_date``)
-        take ``date`` objects or ``"YYYY-MM-DD"`` strings; without one, Ongage returns
-        about the last month only.  ``group`` may use the date aliases
-        (``["stats_date", "day"]``); order directions are accepted in any case.
-        ``value`` and ``format`` are passed as given.
+        `await client.reports.query(["list_id", "sent"], list_ids="all",
+        group=["list_id"])`. Without `list_ids` the report covers `list_id` (else the
+        client's list); the two together are refused.
+
+        Args:
+            select: The columns: names, or `(expression, alias)` pairs.
+            list_ids: `"all"` (every list the API user may see) or list ids.
+            source: `"mailing"` (Ongage's default) or `"list"` (Ongage's `from`).
+            group: Field names to group by; dates group with Ongage's aliases, such as
+                `["stats_date", "day"]` (`day`, `week`, `month`, `year`).
+            filter: `(field, operator, value)` clauses; operators `=`, `!=`, `>`, `>=`,
+                `<`, `<=`, `IN`, `NOT IN`, `LIKE`. Date filters (`stats_date`) take
+                `date` objects or `"YYYY-MM-DD"` strings. Without a `stats_date` filter
+                Ongage returns about the last month only.
+            order: Names, or `(name, direction)` pairs; `"ASC"` or `"DESC"` in any case.
+            offset: How many rows to skip.
+            limit: How many rows to return at most.
+            calculate_rates: Ongage's `calculate_rates` flag.
+            time_zone: Ongage's `time_zone`, sent as given.
+            value: Ongage's `value`, sent as given.
+            format: Ongage's `format` (such as `"csv"`), sent as given.
+            list_id: The one list to report on when `list_ids` is not given.
         """
         offset, limit = page_bounds(offset, limit)
         if list_ids is not None and list_id is not None:
@@ -209,10 +237,17 @@ class ReportsResource(APIResource):
         since: dt.date | None = None,
         until: dt.date | None = None,
     ) -> Report:
-        """One row per day (``stats_date``) with ``metrics`` for a list (default: the client's,
-        else every list), oldest first: the common dashboard query as one call.
+        """One row a day (`stats_date`) with `metrics`, oldest first: a dashboard in a call.
 
-        Give ``since``: without a ``stats_date`` filter Ongage covers about a month.
+        A `POST /api/reports/query` grouped by `stats_date`, for one list (the call's,
+        else the client's) or, when neither is set, every list.
+
+        Args:
+            metrics: The columns of each day.
+            list_id: The list (default: the client's list, else every list).
+            since: The first day. Give it: without a `stats_date` filter Ongage covers
+                about a month.
+            until: The last day.
         """
         if since is not None and until is not None and since > until:
             raise InvalidArgumentError("since must not be after until")

@@ -1,4 +1,4 @@
-"""``client.segments``: ``/api/segments`` (get, list, iter, create, update, delete)."""
+"""`client.segments`: `/api/segments` (get, list, iter, create, update, delete)."""
 
 from __future__ import annotations
 
@@ -9,5 +9,11 @@ __all__ = ["SegmentsResource"]
 
 
 class SegmentsResource(CollectionResource[Segment]):
+    """`client.segments`: a list's segments, `/api/segments`.
+
+    A segment's `create` and `update` take its fields as Ongage's segments page names
+    them (`name`, `description`, `rules`, ...).
+    """
+
     _path = "/api/segments"
     _model = Segment.from_payload

@@ -1,4 +1,4 @@
-"""``client.transactional``: sends (never repeated blindly) and transactional campaigns."""
+"""`client.transactional`: sends (never repeated blindly) and transactional campaigns."""
 
 from __future__ import annotations
 
@@ -19,16 +19,16 @@ def _recipients(recipients: Sequence[str]) -> list[str]:
 
 
 class TransactionalResource(CollectionResource[TransactionalCampaign]):
-    """``send``/``send_content`` and the campaigns (``list``, ``create``, ``update``, ...).
+    """`client.transactional`: transactional sends, and the transactional campaigns.
 
     A send is not idempotent: after a 5xx, a timeout or a dropped connection it is
-    *not* retried (the e-mail may have gone out) unless you pass ``idempotent=True``.
+    *not* retried (the e-mail may have gone out) unless you pass `idempotent=True`.
     A 429 is still retried, since a rejected call sent nothing.
 
-    The answer of a send is not documented publicly: :class:`SendResult` keeps its
-    ``payload`` as Ongage sent it.  Campaigns (page 947486763): ``list``, ``create``
-    (``name`` and ``description`` required), ``update``, ``delete``; ``get``
-    (``GET /api/transactional/<id>``) is undocumented.
+    The answer of a send is not documented publicly:
+    [`SendResult`][ongage_async.SendResult] keeps its `payload` as Ongage sent it.
+    Campaigns (page 947486763): `list`, `create` (`name` and `description` required),
+    `update`, `delete`; `get` (`GET /api/transactional/<id>`) is undocumented.
     """
 
     _path = "/api/transactional"
@@ -38,7 +38,12 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
     async def get(
         self, item_id: int | str, *, list_id: int | str | None = None
     ) -> TransactionalCampaign:
-        """``GET /api/transactional/<id>``: undocumented (no Ongage page shows it)."""
+        """One campaign: `GET /api/transactional/<id>`; undocumented (no Ongage page shows it).
+
+        Args:
+            item_id: The campaign's id.
+            list_id: The list (default: the client's list).
+        """
         return await super().get(item_id, list_id=list_id)
 
     async def send(
@@ -55,13 +60,29 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
         list_id: int | str | None = None,
         idempotent: bool = False,
     ) -> SendResult:
-        """``POST /api/transactional/send``: a stored e-mail message to each recipient.
+        """Send a stored e-mail message to each recipient: `POST /api/transactional/send`.
 
-        ``check_suppression`` is the flag the transactional page's example sends;
-        ``check_global_and_list_suppression`` is the one the FAQ names.  Each is sent
+        Not retried after a 5xx, a timeout or a lost answer (the e-mail may have gone
+        out) unless `idempotent=True`. By default Ongage ignores the contacts' status and
+        the suppression lists: the `check_*` flags turn those checks on, and each is sent
         only when given.
+
+        Args:
+            message_id: The stored e-mail message to send.
+            recipients: The recipients' e-mail addresses.
+            campaign_id: The transactional campaign (default: the list's default one).
+            sending_connection_id: The ESP connection to send through.
+            check_status: Skip recipients whose status forbids sending.
+            check_global_and_list_suppression: Skip suppressed recipients (the flag the
+                FAQ names).
+            check_suppression: The same check, as the transactional page's example
+                names it.
+            dynamic_fields: Per-recipient values for the message's fields, keyed by
+                e-mail (Ongage's `message_dynamic_fields_per_recipient`).
+            list_id: The list (default: the client's list).
+            idempotent: Allow retries after an ambiguous failure (may send twice).
         """
-        if isinstance(message_id, bool) or not str(message_id).strip():
+        if message_id is None or isinstance(message_id, bool) or not str(message_id).strip():
             raise InvalidArgumentError("message_id is required")
         body = drop_none(
             {
@@ -95,7 +116,24 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
         list_id: int | str | None = None,
         idempotent: bool = False,
     ) -> SendResult:
-        """``POST /api/transactional/send_embed_content``: inline subject and content."""
+        """Send a subject and content given inline: `POST /api/transactional/send_embed_content`.
+
+        Not retried after an ambiguous failure unless `idempotent=True`, as for
+        [`send`][ongage_async.resources.TransactionalResource.send].
+
+        Args:
+            subject: The subject line.
+            recipients: The recipients' e-mail addresses.
+            html: The HTML content (`html` or `text` is required).
+            text: The plain-text content.
+            from_name: The sender's name.
+            from_address: The sender's address.
+            reply_address: The reply-to address.
+            campaign_id: The transactional campaign (default: the list's default one).
+            sending_connection_id: The ESP connection to send through.
+            list_id: The list (default: the client's list).
+            idempotent: Allow retries after an ambiguous failure (may send twice).
+        """
         if html is None and text is None:
             raise InvalidArgumentError("send_content needs html= or text=")
         addresses = drop_none(
