@@ -44,7 +44,7 @@ class FileObjectSink:
     def __init__(self, file: IO[bytes]) -> None:
         self.file = file
         self.written = 0
-        self._start = file.tell() if file.seekable() else None
+        self._start = file.tell() if _seekable(file) else None
 
     async def restart(self) -> None:
         if self.written and self._start is None:
@@ -60,6 +60,18 @@ class FileObjectSink:
 
     async def close(self) -> None:
         self.file.flush()
+
+
+def _seekable(file: IO[bytes]) -> bool:
+    # Not every file object has seekable(): SpooledTemporaryFile lacks it before 3.11.
+    seekable = getattr(file, "seekable", None)
+    if seekable is not None:
+        return bool(seekable())
+    try:
+        file.tell()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def sink_for(destination: str | os.PathLike[str] | IO[bytes]) -> PathSink | FileObjectSink:
