@@ -69,9 +69,12 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
-    session.install("-e", ".[sandbox,cli,redis]")
+    session.install(
+        "-e", ".[sandbox,cli,redis]", *nox.project.dependency_groups(PYPROJECT, "bench")
+    )
     session.run("python", "benchmarks/governor.py", *session.posargs)
     session.run("python", "benchmarks/bulk.py")
+    session.run("python", "benchmarks/mixed.py")
 
 
 @nox.session(python="3.11")

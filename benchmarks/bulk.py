@@ -75,6 +75,7 @@ async def bulk_worker(
         rate_limit=limit,
         rate_period=period,
         retry=RetryPolicy(base_delay=period, max_delay=4 * period),
+        reserve=None,  # the job alone on the account: the whole budget, as README says
     )
     async with client:
         started = time.perf_counter()

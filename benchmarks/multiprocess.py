@@ -41,9 +41,10 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
             rate_limit=args.limit,
             rate_period=args.period,
             key_prefix=args.prefix,
+            reserve=None,  # bulk jobs only: no high calls to keep a reserve for
         )
     else:
-        governor = Governor.local(args.limit, args.period)
+        governor = Governor.local(args.limit, args.period, reserve=None)
     client = OngageClient(
         **CREDS,
         base_url=args.base_url,

@@ -31,6 +31,7 @@ from ._errors import (
 )
 from ._governor import Governor, GovernorStats
 from ._jobs import ExportJob, ImportJob, Job, JobFailedError, JobTimeoutError, SearchJob
+from ._priority import PRIORITIES, Priority, Reserve
 from ._response import InvalidResponseError, Response, ResponseTooLargeError
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -110,10 +111,13 @@ __all__ = [
     "OngageError",
     "Page",
     "PermissionDeniedError",
+    "PRIORITIES",
+    "Priority",
     "RateBudget",
     "RateLimitError",
     "Report",
     "Response",
+    "Reserve",
     "ResponseTooLargeError",
     "RetryPolicy",
     "SearchJob",

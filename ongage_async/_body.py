@@ -74,16 +74,18 @@ def _declared_length(response: httpx.Response) -> int | None:
 
 async def read_limited(response: httpx.Response, limit: int) -> bytes:
     """The whole decoded body of a streamed response, or :class:`BodyTooLarge`."""
-    try:
-        # Already in memory (a transport such as httpx.MockTransport reads it whole):
-        # nothing left to bound but what is handed on.
-        content = response.content
-    except httpx.ResponseNotRead:
-        pass
-    else:
-        if len(content) > limit:
-            raise BodyTooLarge(content[:_KEEP])
-        return content
+    # Already in memory (a transport such as httpx.MockTransport reads it whole): nothing
+    # left to bound but what is handed on.  httpx reads a body by iterating its stream,
+    # so one whose stream is untouched is not in memory: no error to raise and catch.
+    if response.is_stream_consumed:
+        try:
+            content = response.content
+        except httpx.ResponseNotRead:
+            pass
+        else:
+            if len(content) > limit:
+                raise BodyTooLarge(content[:_KEEP])
+            return content
     encodings = _encodings(response)
     if not encodings:
         declared = _declared_length(response)

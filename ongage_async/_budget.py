@@ -17,13 +17,19 @@ its own send-to-answer time.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 import math
+from collections import deque
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, runtime_checkable
 
 import anyio
 import attrs
+
+from ._lanes import Lanes
+from ._priority import Priority, rank_of
 
 __all__ = ["BudgetSnapshot", "RateBudget", "SlidingWindowBudget"]
 
@@ -38,11 +44,18 @@ class BudgetSnapshot:
     in_use: int
     next_free_in: float | None
     paused_for: float
+    #: Tokens only ``"high"`` calls may take (see :class:`~ongage_async.Reserve`).
+    reserved: int = 0
 
 
 @runtime_checkable
 class RateBudget(Protocol):
-    """What the governor needs from a rate budget; a distributed store can implement it."""
+    """What the governor needs from a rate budget; a distributed store can implement it.
+
+    ``spend`` may also take the call's level, ``spend(priority="normal")``: the governor
+    passes it when the method's signature has a ``priority`` parameter, and a budget
+    without one serves every level alike.
+    """
 
     @property
     def limit(self) -> int: ...
@@ -64,37 +77,67 @@ class RateBudget(Protocol):
 class _Spend:
     """Holds one token for one call (a small class: this is on every call's path)."""
 
-    __slots__ = ("_budget",)
+    __slots__ = ("_budget", "_rank")
 
-    def __init__(self, budget: SlidingWindowBudget) -> None:
+    def __init__(self, budget: SlidingWindowBudget, rank: int) -> None:
         self._budget = budget
+        self._rank = rank
 
     async def __aenter__(self) -> None:
         # Cancelled while waiting: no token was taken (it is taken without an await).
-        await self._budget._acquire()
+        budget = self._budget
+        await budget._lanes.acquire(self._rank, budget._take)
 
     async def __aexit__(self, *exc_info: object) -> None:
         # Also on error or cancellation: the request may have reached the server.
-        self._budget._give_back(anyio.current_time())
+        self._budget._give_back(anyio.current_time(), self._rank)
+
+
+def _count(value: object, name: str, below: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < below:
+        raise ValueError(f"{name} must be an int, 0 <= {name} < {below}, not {value!r}")
+    return value
 
 
 class SlidingWindowBudget:
-    """A strict sliding-window budget for one process (works under asyncio and trio)."""
+    """A strict sliding-window budget for one process (works under asyncio and trio).
 
-    def __init__(self, limit: int = 300, period: float = 60.0) -> None:
+    ``reserve`` tokens of every window are the ``"high"`` calls' lane: while high calls
+    hold (or cool) fewer than ``reserve`` tokens, the other levels leave the difference
+    free, so a high call finds a token at once; high calls beyond the reserve share the
+    rest, first in line.  So the other levels start at least ``limit - max(reserve, H)``
+    calls a window, H being the high calls of that window.
+
+    ``pace_low=True`` spreads ``"low"`` calls evenly, one every ``period / limit`` seconds
+    at most, instead of letting them burst at the start of a window: tokens stay free
+    between them for the other levels.
+    """
+
+    def __init__(
+        self,
+        limit: int = 300,
+        period: float = 60.0,
+        *,
+        reserve: int = 0,
+        pace_low: bool = False,
+    ) -> None:
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise ValueError(f"limit must be a positive int, not {limit!r}")
         if not isinstance(period, (int, float)) or not period > 0 or math.isinf(period):
             raise ValueError(f"period must be a positive number of seconds, not {period!r}")
         self._limit = limit
         self._period = float(period)
-        self._unused = limit
-        self._cooling: list[float] = []  # heap of the times cooled tokens become free
-        self._in_use = 0
+        self._reserve = _count(reserve, "reserve", limit)
+        self._free = limit  # tokens never used, or cooled and collected by _collect
+        # When each cooling token is free again, oldest first, for high calls' tokens
+        # [0] and the others' [1]: tokens are given back in time order, so each stays
+        # sorted by appending (bisect only for a stray one).
+        self._cooling: tuple[deque[float], deque[float]] = (deque(), deque())
+        self._in_use = [0, 0]  # tokens held by calls in flight: high, others
         self._paused_until = -math.inf
-        # FIFO lock: callers get tokens in arrival order, and only the head waits on time.
-        self._lock = anyio.Lock(fast_acquire=True)
-        self._wake: anyio.Event | None = None
+        self._pace = self._period / limit if pace_low else 0.0
+        self._paced_until = -math.inf  # no low call takes a token before this
+        self._lanes = Lanes()
 
     @property
     def limit(self) -> int:
@@ -104,66 +147,120 @@ class SlidingWindowBudget:
     def period(self) -> float:
         return self._period
 
-    def _take(self, now: float) -> float | None:
-        """Take a token at ``now`` and return None, or return when to look again."""
+    @property
+    def reserve(self) -> int:
+        return self._reserve
+
+    def _collect(self, now: float) -> None:
+        for cooling in self._cooling:
+            while cooling and cooling[0] <= now:
+                cooling.popleft()
+                self._free += 1
+
+    def _kept(self) -> int:
+        """Tokens the other levels must leave free: the high lane's unused part."""
+        return max(0, self._reserve - self._in_use[0] - len(self._cooling[0]))
+
+    def _take(self, now: float, rank: int) -> float | None:
+        """Take a token at ``now`` for a call of ``rank``, or return when to look again."""
         if now < self._paused_until:
             return self._paused_until
-        if self._unused:
-            self._unused -= 1
-        elif self._cooling and self._cooling[0] <= now:
-            heapq.heappop(self._cooling)
-        else:
-            # All tokens are cooling or held by calls in flight; a finishing call wakes us.
-            return self._cooling[0] if self._cooling else math.inf
-        self._in_use += 1
-        return None
+        self._collect(now)
+        kept = self._kept() if rank else 0
+        if self._free > kept:
+            if rank == 2 and self._pace:
+                if now < self._paced_until:
+                    return self._paced_until
+                # A waiter wakes a little after its time: keep to the schedule, or those
+                # delays add up over a long job.  Later than one interval, start afresh
+                # (an idle low level earns no burst).
+                late = now - self._paced_until < self._pace
+                self._paced_until = (self._paced_until if late else now) + self._pace
+            self._free -= 1
+            self._in_use[rank != 0] += 1
+            return None
+        return self._retry_at(rank, kept)
 
-    def _give_back(self, finished_at: float) -> None:
-        self._in_use -= 1
-        heapq.heappush(self._cooling, finished_at + self._period)
-        self._notify()
+    def _retry_at(self, rank: int, kept: int) -> float:
+        """When the head of ``rank`` may find what it needs, if no call finishes first
+        (a finishing call wakes the line).  Tokens in flight are not counted."""
+        high, others = self._cooling
+        soonest = min(high[0] if high else math.inf, others[0] if others else math.inf)
+        if not rank:
+            return soonest
+        if kept == 0 and self._reserve - self._in_use[0] - len(high) < 0:
+            # High calls went past their lane: one of theirs cooling frees one for all.
+            return soonest
+        # A high call's token cooling refills the lane, not the others' share: they wait
+        # for kept + 1 - free of their own.
+        needed = kept - self._free
+        return others[needed] if needed < len(others) else math.inf
+
+    def _give_back(self, finished_at: float, rank: int = 1) -> None:
+        lane = rank != 0
+        self._in_use[lane] -= 1
+        free_at = finished_at + self._period
+        cooling = self._cooling[lane]
+        if not cooling or free_at >= cooling[-1]:
+            cooling.append(free_at)
+        else:  # a clock that stepped back: keep the order
+            bisect.insort(cooling, free_at)
+        self._lanes.wake()
 
     def shift_clock(self, by: float) -> None:
         """Move every stored time ``by`` seconds: a new event loop run's clock differs."""
-        self._cooling = [t + by for t in self._cooling]  # a shift keeps the heap order
+        high, others = self._cooling
+        self._cooling = (deque(t + by for t in high), deque(t + by for t in others))
         self._paused_until += by
+        self._paced_until += by
 
-    def _notify(self) -> None:
-        if self._wake is not None:
-            self._wake.set()
-            self._wake = None
-
-    async def _acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = anyio.current_time()
-                retry_at = self._take(now)
-                if retry_at is None:
-                    return
-                wake = self._wake = anyio.Event()
-                with anyio.move_on_after(retry_at - now if retry_at < math.inf else None):
-                    await wake.wait()
-
-    def spend(self) -> AbstractAsyncContextManager[None]:
-        return _Spend(self)
+    def spend(self, priority: Priority = "normal") -> AbstractAsyncContextManager[None]:
+        return _Spend(self, rank_of(priority))
 
     def pause(self, seconds: float) -> None:
         # NaN and infinity are no length of time: a pause without a bound would stop
         # every call of the process for good, so they pause nothing.
         if 0 < seconds < math.inf:
             self._paused_until = max(self._paused_until, anyio.current_time() + seconds)
-            self._notify()
+            self._lanes.wake()
+
+    def earliest(self, priority: Priority = "normal") -> float:
+        """Seconds before a call of ``priority`` asking now could take a token, at best.
+
+        It comes after everyone waiting at its level or above, and each of them takes a
+        token first; a token still in flight cools at least a ``period`` from now.
+        """
+        now = anyio.current_time()
+        self._collect(now)
+        rank = rank_of(priority)
+        needed = self._lanes.ahead(rank) - self._free
+        if rank:
+            needed += self._kept()
+            times = list(itertools.islice(self._cooling[1], max(0, needed) + 1))
+        else:
+            merged = heapq.merge(*self._cooling)
+            times = list(itertools.islice(merged, max(0, needed) + 1))
+        if needed < 0:
+            wait = 0.0
+        elif needed < len(times):
+            wait = times[needed] - now
+        else:
+            wait = self._period
+        return max(wait, self._paused_until - now, 0.0)
 
     def snapshot(self) -> BudgetSnapshot:
         now = anyio.current_time()
-        ready = self._unused + sum(1 for t in self._cooling if t <= now)
-        pending = [t for t in self._cooling if t > now]
-        next_free = 0.0 if ready else (min(pending) - now if pending else None)
+        self._collect(now)
+        ready = self._free
+        high, others = self._cooling
+        soonest = min(high[0] if high else math.inf, others[0] if others else math.inf)
+        next_free = 0.0 if ready else (soonest - now if soonest < math.inf else None)
         return BudgetSnapshot(
             limit=self._limit,
             period=self._period,
             available=ready,
-            in_use=self._in_use,
+            in_use=sum(self._in_use),
             next_free_in=next_free,
             paused_for=max(0.0, self._paused_until - now),
+            reserved=self._reserve,
         )

@@ -31,11 +31,18 @@ How it works, and why:
   rows are kept, with their reasons.
 * Chunks follow Ongage's advice: at most 50 rows and 8 KiB of JSON by default, so wide
   rows go fewer to a call (see ``_chunking``).
+* A run's calls go at ``"low"`` priority by default: a bulk job can always wait, and
+  leaves the governor's reserve to the ``"high"`` calls of a web handler sharing the
+  account.  ``priority=`` or a client (view) made with a ``priority`` says otherwise.
 * Too large (a 413, or a 400 saying so): the chunk is split in halves, down to single
   contacts, and the target drops to the half for the rest of the run.  An upsert with
   ``overwrite`` (safe to resend) that times out is split the same way, and the target
   drops to the size that got through; once one contact alone times out, size is not the
   cause and timeouts fail their rows as before (an outage must not cost a call per row).
+* Errors every call would repeat stop the run: the first call goes alone, and an
+  authentication error or a missing list (a 404 "List N not found", ``list_missing``)
+  stops the run after it and is raised.  Any other 404 ("Contact not found") is about
+  its chunk's rows and fails only them.
 """
 
 from __future__ import annotations
@@ -48,15 +55,25 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
-from ._chunking import chunk_bytes, chunk_target, positive_int, resendable, row_bytes, too_large
+from ._chunking import (
+    chunk_bytes,
+    chunk_target,
+    list_missing,
+    positive_int,
+    resendable,
+    row_bytes,
+    too_large,
+)
 from ._errors import (
     APIConnectionError,
     APIError,
     AuthenticationError,
     InvalidArgumentError,
+    NotFoundError,
     OngageError,
     PermissionDeniedError,
 )
+from ._priority import BULK_PRIORITY, Priority, check_priority
 from ._rowcodec import RejectedRow, RowError, encode_row
 from ._tally import (
     NEVER_SENT,
@@ -173,6 +190,7 @@ class BulkOperation:
         total: int | None = None,
         dedupe_window: int = 10_000,
         keep_ids: bool = False,
+        priority: Priority | None = None,
     ) -> None:
         # (rows, JSON bytes) a chunk may hold; it only ever drops during a run.
         self._target = chunk_target(chunk_size, max_chunk_bytes)
@@ -184,6 +202,10 @@ class BulkOperation:
                 f"the rows must be an iterable or async iterable, not {type(rows).__name__}"
             )
         self._client = client
+        # The call's level: the one given, else the client's (view's) if it set one.
+        self._priority: Priority = (
+            check_priority(priority) if priority is not None else (client.priority or "low")
+        )
         self._rows = rows
         self._send = send
         self._prepare = prepare
@@ -200,6 +222,10 @@ class BulkOperation:
         self._stopped: str | None = None
         self._fatal: Exception | None = None
         self._scope: anyio.CancelScope | None = None  # the workers' task group, while it runs
+        # The run's first call goes alone: an error that every call would repeat (a
+        # missing list, wrong credentials) then stops the run after one call, not ten.
+        self._first_sent = False
+        self._first_answered: anyio.Event | None = None  # made in run(): needs the loop
 
     # -- results ---------------------------------------------------------------------
 
@@ -265,6 +291,7 @@ class BulkOperation:
     async def run(self) -> BulkResult:
         self._started = anyio.current_time()
         self._calls_before = self._client.governor.stats().calls_started
+        self._first_sent, self._first_answered = False, anyio.Event()
         workers = self._client.governor.cap.max_concurrency
         send_chunks, receive_chunks = anyio.create_memory_object_stream[list[Row]](0)
         try:
@@ -291,9 +318,16 @@ class BulkOperation:
             raise self._fatal
         return self.result()
 
+    @property
+    def priority(self) -> Priority:
+        """The level this run's calls go at."""
+        return self._priority
+
     async def _worker(
         self, chunks: anyio.abc.ObjectReceiveStream[list[Row]], scope: anyio.CancelScope
     ) -> None:
+        # In this worker's task only: every call it makes, whatever namespace sends it.
+        BULK_PRIORITY.set(self._priority)
         async with chunks:
             async for chunk in chunks:
                 try:
@@ -309,10 +343,15 @@ class BulkOperation:
             # Built before the target dropped: sent whole, it would likely fail again.
             await self._split(chunk, scope, False)
             return
-        # From here the call may write these rows: if the run stops, they are unconfirmed.
-        self._tally.sent.update(fold_key(_key(row)) for row in chunk)
         try:
-            outcome = await self._send(chunk)
+            outcome = await self._call(chunk)
+        except NotFoundError as exc:
+            if not list_missing(exc):  # about these rows (e.g. "Contact not found") only
+                self._fail_chunk(chunk, f"{type(exc).__name__}: {exc.message}", scope)
+                return
+            # The list does not exist: every chunk would fail the same.  Stop, as below.
+            self._stop_at_once(chunk, exc, f"not confirmed: the run stopped: {exc.message}")
+            return
         except (AuthenticationError, PermissionDeniedError) as exc:
             # The account, not the rows, is the problem: every chunk would fail the same.
             # Stop, and raise it (alone, not in an exception group) once the workers are done.
@@ -345,6 +384,34 @@ class BulkOperation:
         if after_timeout:  # this size got through where a bigger one timed out
             self._lower(len(chunk), chunk_bytes(chunk))
         self._apply(chunk, outcome)
+
+    async def _call(self, chunk: list[Row]) -> Mapping[str, tuple[str, str]]:
+        """Send one chunk; the run's first call goes alone, the others wait for its answer."""
+        first, self._first_sent = not self._first_sent, True
+        answered = self._first_answered
+        if not first and answered is not None:
+            await answered.wait()
+            # If that answer stopped the run, go no further: waking is not a checkpoint.
+            await anyio.lowlevel.checkpoint_if_cancelled()
+        # From here the call may write these rows: if the run stops, they are unconfirmed.
+        self._tally.sent.update(fold_key(_key(row)) for row in chunk)
+        try:
+            return await self._send(chunk)
+        finally:
+            if first and answered is not None:
+                answered.set()
+
+    def _stop_at_once(self, chunk: list[Row], exc: Exception, reason: str) -> None:
+        """Stop on an error every call would repeat; it is raised once the workers are done.
+
+        The server refused the call before doing anything, so ``chunk`` surely was not
+        written.
+        """
+        self._stopped = self._stopped or reason
+        self._fatal = self._fatal or exc
+        self._tally.sent.difference_update(fold_key(_key(row)) for row in chunk)
+        if self._scope is not None:
+            self._scope.cancel()
 
     async def _split(
         self, chunk: list[Row], scope: anyio.CancelScope, after_timeout: bool, lower: bool = False

@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 import httpx
 
+from ._priority import Priority
 from ._response import Response
 from ._retry import RetryPolicy
 
@@ -80,6 +81,8 @@ class Call:
     waited: float = 0.0  # seconds this attempt waited for a slot and a budget token
     deadline_at: float | None = None  # anyio.current_time() by which the call must be done
     sink: ByteSink | None = attrs.field(default=None, repr=False)
+    #: Where the call waits in the governor's lines, and whether it may use the reserve.
+    priority: Priority = "normal"
 
     @property
     def is_idempotent(self) -> bool:

@@ -19,6 +19,7 @@ is given too.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ._errors import APIError, InvalidArgumentError
@@ -30,6 +31,7 @@ __all__ = [
     "SAFETY_CHUNK_BYTES",
     "chunk_bytes",
     "chunk_target",
+    "list_missing",
     "positive_int",
     "resendable",
     "row_bytes",
@@ -86,6 +88,20 @@ def too_large(exc: APIError) -> bool:
     return exc.status == 413 or (
         exc.status == 400 and any(w in exc.message.lower() for w in _TOO_LARGE)
     )
+
+
+#: Ongage's (and the sandbox's) 404 for a list-scoped call on a list that does not exist
+#: or was deleted: "List 424242 not found".  A contact's own 404 says "Contact not found".
+_LIST_MISSING = re.compile(r"^\s*list\s+(?:id\s+)?#?\d+\s+(?:was\s+)?not\s+found\b", re.I)
+
+
+def list_missing(exc: APIError) -> bool:
+    """Whether a 404 says the list itself is missing, so every later chunk would fail too.
+
+    Only a 404 whose message names a list is: a 404 about one contact ("Contact not
+    found") is about that chunk's rows, and the run goes on.
+    """
+    return exc.status == 404 and _LIST_MISSING.match(exc.message) is not None
 
 
 def resendable(chunk: list[Any]) -> bool:

@@ -41,6 +41,7 @@ from ._middleware import (
 from ._middleware.retry import Sleep
 from ._middleware.tracing import TracingMiddleware, tracing_available
 from ._namespaces import Namespaces
+from ._priority import BULK_PRIORITY, Priority, Reserve, as_reserve, check_priority
 from ._response import Response
 from ._retry import RetryPolicy
 from ._sender import DEFAULT_MAX_RESPONSE_BYTES, HTTPSender, check_answer_limits
@@ -70,6 +71,8 @@ class _CallDefaults:
     retry: RetryPolicy | None
     timeout: httpx.Timeout
     deadline: float | None = None
+    #: None: not set, so a call goes at "normal" and a bulk run at "low".
+    priority: Priority | None = None
 
 
 @attrs.define
@@ -122,6 +125,9 @@ class OngageClient(Namespaces):
         deadline: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         attempt_timeout: float | None = None,
+        priority: Priority | None = None,
+        reserve: Reserve | None = Reserve(),  # noqa: B008 (a frozen value)
+        pace_low: bool = False,
     ) -> None:
         try:
             credentials = Credentials.resolve(username, password, account_code, api_key)
@@ -138,13 +144,17 @@ class OngageClient(Namespaces):
             raise ConfigurationError(f"retry must be a RetryPolicy or False, not {retry!r}")
         if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
             raise ConfigurationError("transport must be an httpx.AsyncBaseTransport")
+        level = None if priority is None else check_priority(priority, setting=True)
+        kept = as_reserve(reserve)
         try:
             default_list = None if list_id is None else normalize_list_id(list_id)
-            gov = governor or Governor.local(rate_limit, rate_period, max_concurrency)
+            gov = governor or Governor.local(
+                rate_limit, rate_period, max_concurrency, reserve=kept, pace_low=pace_low
+            )
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
         self._defaults = _CallDefaults(
-            default_list, retry or None, as_timeout(timeout), as_deadline(deadline)
+            default_list, retry or None, as_timeout(timeout), as_deadline(deadline), level
         )
 
         slots = gov.cap.max_concurrency
@@ -193,10 +203,13 @@ class OngageClient(Namespaces):
         timeout: float | httpx.Timeout | _NotGiven = NOT_GIVEN,
         list_id: int | str | _NotGiven | None = NOT_GIVEN,
         deadline: float | _NotGiven | None = NOT_GIVEN,
+        priority: Priority | _NotGiven | None = NOT_GIVEN,
     ) -> OngageClient:
         """A view with other defaults that shares this client's pool and governor.
 
-        ``client.with_options(deadline=2.0)`` is the one-liner for a web handler.
+        ``client.with_options(deadline=2.0, priority="high")`` is the one-liner for a web
+        handler: its calls go before the bulk jobs' and may use the reserve.
+        ``priority=None`` goes back to not set ("normal" for calls, "low" for bulk runs).
         """
         changes: dict[str, Any] = {}
         if not isinstance(retry, _NotGiven):
@@ -209,6 +222,9 @@ class OngageClient(Namespaces):
             changes["list_id"] = None if list_id is None else normalize_list_id(list_id)
         if not isinstance(deadline, _NotGiven):
             changes["deadline"] = as_deadline(deadline)
+        if not isinstance(priority, _NotGiven):
+            level = None if priority is None else check_priority(priority, setting=True)
+            changes["priority"] = level
         view = object.__new__(type(self))
         view._shared = self._shared
         view._defaults = attrs.evolve(self._defaults, **changes)
@@ -230,6 +246,7 @@ class OngageClient(Namespaces):
         retry: RetryPolicy | Literal[False] | _NotGiven = ...,
         timeout: float | httpx.Timeout | _NotGiven = ...,
         deadline: float | _NotGiven | None = ...,
+        priority: Priority | _NotGiven = ...,
         raw: Literal[False] = ...,
     ) -> Any: ...
 
@@ -247,6 +264,7 @@ class OngageClient(Namespaces):
         retry: RetryPolicy | Literal[False] | _NotGiven = ...,
         timeout: float | httpx.Timeout | _NotGiven = ...,
         deadline: float | _NotGiven | None = ...,
+        priority: Priority | _NotGiven = ...,
         raw: Literal[True],
     ) -> Response: ...
 
@@ -263,12 +281,14 @@ class OngageClient(Namespaces):
         retry: RetryPolicy | Literal[False] | _NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | _NotGiven = NOT_GIVEN,
         deadline: float | _NotGiven | None = NOT_GIVEN,
+        priority: Priority | _NotGiven = NOT_GIVEN,
         raw: bool = False,
     ) -> Any:
         """Send one call through the chain; return the payload (or a :class:`Response`).
 
         ``idempotent`` overrides the method's default (GET/PUT/DELETE are, POST is not)
-        and decides whether a 5xx or a lost answer may be retried.
+        and decides whether a 5xx or a lost answer may be retried.  ``priority``
+        (``"high"``, ``"normal"`` or ``"low"``) overrides the view's level for this call.
         """
         if self._shared.lifetime.closed:
             raise ClientClosedError("this OngageClient has been closed")
@@ -294,11 +314,24 @@ class OngageClient(Namespaces):
                 self._defaults.timeout if isinstance(timeout, _NotGiven) else as_timeout(timeout)
             ),
             deadline_at=self._deadline_at(deadline),
+            priority=self._priority(priority),
         )
         if json is not None:
             check_json(json)
         response = await self._shared.lifetime.run(self._shared.chain, call)
         return response if raw else response.payload
+
+    def _priority(self, priority: Priority | _NotGiven) -> Priority:
+        """The call's level: its own, else its bulk run's, else the view's, else "normal"."""
+        if not isinstance(priority, _NotGiven):
+            return check_priority(priority)
+        return BULK_PRIORITY.get() or self._defaults.priority or "normal"
+
+    @property
+    def priority(self) -> Priority | None:
+        """The level this client or view sets for its calls (None: not set, see
+        :meth:`with_options`)."""
+        return self._defaults.priority
 
     def _deadline_at(self, deadline: float | _NotGiven | None) -> float | None:
         try:
@@ -320,17 +353,19 @@ class OngageClient(Namespaces):
         list_id: int | str | None = None,
         list_scoped: bool = True,
         deadline: float | _NotGiven | None = NOT_GIVEN,
+        priority: Priority | _NotGiven = NOT_GIVEN,
     ) -> int:
         """``GET`` a file (an export's ZIP, a search's CSV) into ``destination``, streamed.
 
         Returns the number of bytes written.  A JSON answer instead of a file (an error,
         or 412 "not finished yet") raises as any call does.  The client's (or view's)
         deadline bounds the whole download, as it bounds any call; ``deadline=`` changes
-        it for this one.
+        it for this one, and ``priority=`` its level.
         """
         if self._shared.lifetime.closed:
             raise ClientClosedError("this OngageClient has been closed")
         check_params(params)
+        level = self._priority(priority)  # checked before the destination is opened
         sink = sink_for(destination)
         call = Call(
             method="GET",
@@ -342,6 +377,7 @@ class OngageClient(Namespaces):
             retry=self._defaults.retry,
             timeout=self._defaults.timeout,
             deadline_at=self._deadline_at(deadline),
+            priority=level,
             sink=sink,
         )
         try:

@@ -16,6 +16,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import anyio
 
+from ._lanes import Lanes
+from ._priority import Priority, rank_of
+
 __all__ = ["ConcurrencyCap", "LocalConcurrencyCap", "SlotHold"]
 
 
@@ -26,6 +29,9 @@ class ConcurrencyCap(Protocol):
     A slot may also have ``async def hold(until) -> SlotHold``: called *instead of* its
     ``__aexit__``, it keeps the slot taken until ``until`` (an ``anyio.current_time()``)
     or until the hold is released.  A cap whose slots lack it frees them at once.
+
+    ``slot`` may also take the call's level, ``slot(priority="normal")``: the governor
+    passes it when the method's signature has a ``priority`` parameter.
     """
 
     @property
@@ -79,68 +85,87 @@ class _Hold:
 class _Slot:
     """One slot of a :class:`LocalConcurrencyCap` (a small class: on every call's path)."""
 
-    __slots__ = ("_cap",)
+    __slots__ = ("_cap", "_rank")
 
-    def __init__(self, cap: LocalConcurrencyCap) -> None:
+    def __init__(self, cap: LocalConcurrencyCap, rank: int) -> None:
         self._cap = cap
+        self._rank = rank
 
     async def __aenter__(self) -> None:
-        await self._cap._acquire()
+        cap = self._cap
+        await cap._lanes.acquire(self._rank, cap._take)
 
     async def __aexit__(self, *exc_info: object) -> None:
         # Also on error or cancellation: nothing awaited, so nothing can interrupt it.
+        if not self._rank:
+            self._cap._high_busy -= 1
         self._cap._release()
 
     async def hold(self, until: float) -> SlotHold:
         """Instead of ``__aexit__``: keep the slot until ``until`` or an early release."""
+        if not self._rank:
+            self._cap._high_busy -= 1  # kept, but no longer the high lane's
         hold = _Hold(self._cap, until)
         heapq.heappush(self._cap._held, hold)
-        self._cap._notify()  # the waiting head must now also wake up at ``until``
+        self._cap._lanes.wake()  # the waiting head must now also wake up at ``until``
         return hold
 
 
 class LocalConcurrencyCap:
-    """An in-process cap: a fair (FIFO) semaphore, released even on cancellation.
+    """An in-process cap: a fair semaphore, released even on cancellation.
 
-    Callers queue on a FIFO lock and only the head waits for a slot: it wakes when a
-    slot is released or when the first held slot's time comes, whichever is first.
+    Callers wait in line, highest priority first and FIFO within a level (``_lanes``),
+    and only the head waits for a slot: it wakes when a slot is released or when the
+    first held slot's time comes, whichever is first.  ``reserve`` slots are the
+    ``"high"`` calls' lane: the other levels leave free as many of them as high calls
+    are not using, so a high call finds a slot at once while fewer than ``reserve`` run.
     """
 
-    def __init__(self, max_concurrency: int = 10) -> None:
+    def __init__(self, max_concurrency: int = 10, *, reserve: int = 0) -> None:
         if (
             not isinstance(max_concurrency, int)
             or isinstance(max_concurrency, bool)
             or max_concurrency < 1
         ):
             raise ValueError(f"max_concurrency must be a positive int, not {max_concurrency!r}")
+        if (
+            not isinstance(reserve, int)
+            or isinstance(reserve, bool)
+            or not 0 <= reserve < max_concurrency
+        ):
+            raise ValueError(
+                f"reserve must be an int, 0 <= reserve < max_concurrency, not {reserve!r}"
+            )
         self._max = max_concurrency
+        self._reserve = reserve
         self._free = max_concurrency
+        self._high_busy = 0  # slots held by "high" calls in flight
         self._held: list[_Hold] = []  # heap by ``until``; early-released ones linger here
-        # fast_acquire: an uncontended slot costs no trip through the event loop.
-        self._lock = anyio.Lock(fast_acquire=True)
-        self._wake: anyio.Event | None = None
+        self._lanes = Lanes()
 
     @property
     def max_concurrency(self) -> int:
         return self._max
 
-    def slot(self) -> AbstractAsyncContextManager[Any]:
-        return _Slot(self)
+    @property
+    def reserve(self) -> int:
+        return self._reserve
 
-    async def _acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = anyio.current_time()
-                if self._held:
-                    self._expire(now)
-                if self._free:
-                    # Taken without an await: a caller cancelled while waiting took nothing.
-                    self._free -= 1
-                    return
-                wake = self._wake = anyio.Event()
-                until = self._held[0].until if self._held else math.inf
-                with anyio.move_on_after(until - now if until < math.inf else None):
-                    await wake.wait()
+    def slot(self, priority: Priority = "normal") -> AbstractAsyncContextManager[Any]:
+        return _Slot(self, rank_of(priority))
+
+    def _take(self, now: float, rank: int) -> float | None:
+        """Take a slot for a call of ``rank`` (taken without an await: a caller cancelled
+        while waiting took nothing), or return when to look again."""
+        if self._held:
+            self._expire(now)
+        kept = max(0, self._reserve - self._high_busy) if rank else 0
+        if self._free > kept:
+            self._free -= 1
+            if not rank:
+                self._high_busy += 1
+            return None
+        return self._held[0].until if self._held else math.inf
 
     def _expire(self, now: float) -> None:
         held = self._held
@@ -149,14 +174,9 @@ class LocalConcurrencyCap:
 
     def _release(self) -> None:
         self._free += 1
-        self._notify()
+        self._lanes.wake()
 
     def shift_clock(self, by: float) -> None:
         """Move the held slots' times ``by`` seconds: a new event loop run's clock differs."""
         for hold in self._held:
             hold.until += by  # a shift keeps the heap order
-
-    def _notify(self) -> None:
-        if self._wake is not None:
-            self._wake.set()
-            self._wake = None

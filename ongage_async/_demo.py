@@ -19,7 +19,7 @@ from typing import Any
 
 import anyio
 
-from ._bulk import BulkProgress, ideal_seconds
+from ._bulk import BulkOperation, BulkProgress, BulkResult, ideal_seconds
 from ._client import OngageClient
 from .sandbox import Sandbox, SandboxConfig
 
@@ -78,6 +78,16 @@ def _progress_view(budget: int, quiet: bool) -> Any:
     return ProgressView("upsert_many", budget=budget, quiet=quiet)
 
 
+async def _run_shown(operation: BulkOperation, progress: Any, client: OngageClient) -> BulkResult:
+    """Run it; with the Rich view, refreshed twice a second (pauses, waits for budget)."""
+    if isinstance(progress, _PlainProgress):
+        return await operation.run()
+    from .cli._progress import follow, waiting_on
+
+    waiting = waiting_on(client.governor, operation)
+    return await follow(progress, operation.progress, waiting, operation.run)
+
+
 async def _main(args: argparse.Namespace) -> None:
     sandbox = Sandbox(
         SandboxConfig(
@@ -114,12 +124,13 @@ async def _tour(client: OngageClient, sandbox: Sandbox, args: argparse.Namespace
     print(f"2. upsert_many: {args.contacts} generated contacts, chunked as Ongage advises")
     before = client.governor.stats().calls_started
     with _progress_view(args.rate_limit, args.quiet) as progress:
-        result = await view.contacts.upsert_many(
+        operation = view.contacts.bulk_upsert(
             generate(args.contacts),
             total=args.contacts,
             on_progress=progress.update,
             keep_ids=True,
         )
+        result = await _run_shown(operation, progress, client)
     # Group by the reason's kind ("...: 'value'" names each row's own value).
     reasons = Counter(r.split(":")[0] for r in [*result.skipped.values(), *result.failed.values()])
     print(

@@ -13,6 +13,9 @@ send drift later than the budget believes, and the server would see a burst.
 A call cancelled after its request went out may still run on the server: its attempt
 can keep its slot past its end (:meth:`Attempt.keep_slot`), counted as ``held``.
 
+Each attempt has a priority level (``_priority``): the cap and the budget serve their
+waiting lines highest level first, and keep their reserve for ``"high"`` calls.
+
 A governor outlives an event loop run (``anyio.run`` twice, a test per run).  trio
 starts each run's clock at a new random offset, so on its first use in a new run the
 budget's times are moved onto the new clock: the calls of the last run still count, as
@@ -23,10 +26,11 @@ belong to one library); it says so instead of failing obscurely.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 import weakref
-from collections.abc import MutableSet
-from typing import Any
+from collections.abc import Callable, Mapping, MutableSet
+from typing import Any, TypeVar
 
 import anyio
 import attrs
@@ -34,8 +38,11 @@ import attrs
 from ._budget import BudgetSnapshot, RateBudget, SlidingWindowBudget
 from ._concurrency import ConcurrencyCap, LocalConcurrencyCap, SlotHold
 from ._errors import ConfigurationError
+from ._priority import PRIORITIES, Priority, Reserve, as_reserve, rank_of
 
 __all__ = ["Attempt", "Governor", "GovernorStats"]
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -52,6 +59,8 @@ class GovernorStats:
     budget: BudgetSnapshot
     #: Slots kept for cancelled calls that may still run on the server (not in flight).
     held: int = 0
+    #: Callers waiting at each level, highest first: ``{"high": 0, "normal": 3, "low": 900}``.
+    waiting_by_priority: Mapping[str, int] = attrs.field(factory=dict, hash=False)
 
 
 class Attempt:
@@ -61,12 +70,13 @@ class Attempt:
     path, and each exit path (error, cancellation) releases exactly what was taken.
     """
 
-    __slots__ = ("_governor", "_keep", "_slot", "_spend")
+    __slots__ = ("_governor", "_keep", "_rank", "_slot", "_spend")
 
-    def __init__(self, governor: Governor) -> None:
+    def __init__(self, governor: Governor, priority: Priority = "normal") -> None:
         self._governor = governor
-        self._slot = governor.cap.slot()
-        self._spend = governor.budget.spend()
+        self._rank = rank_of(priority)  # also refuses a level that is none
+        self._slot = governor._slot_for(priority)
+        self._spend = governor._spend_for(priority)
         self._keep: tuple[float, MutableSet[SlotHold] | None] | None = None
 
     def keep_slot(self, until: float, owner: MutableSet[SlotHold] | None = None) -> None:
@@ -83,6 +93,7 @@ class Attempt:
         gov._follow_run()
         queued_at = anyio.current_time()
         gov._waiting += 1
+        gov._waiting_at[self._rank] += 1
         try:
             await self._slot.__aenter__()
             try:
@@ -92,6 +103,7 @@ class Attempt:
                 raise
         finally:
             gov._waiting -= 1
+            gov._waiting_at[self._rank] -= 1
         gov._wait_time += anyio.current_time() - queued_at
         gov._started += 1
         gov._in_flight += 1
@@ -130,6 +142,10 @@ class Governor:
     def __init__(self, budget: RateBudget, cap: ConcurrencyCap) -> None:
         self.budget = budget
         self.cap = cap
+        # A third-party budget or cap may predate priorities: it then serves all alike.
+        self._spend_for = _by_priority(budget.spend)
+        self._slot_for = _by_priority(cap.slot)
+        self._waiting_at = [0] * len(PRIORITIES)
         self._started = 0
         self._in_flight = 0
         self._peak = 0
@@ -146,15 +162,59 @@ class Governor:
 
     @classmethod
     def local(
-        cls, rate_limit: int = 300, rate_period: float = 60.0, max_concurrency: int = 10
+        cls,
+        rate_limit: int = 300,
+        rate_period: float = 60.0,
+        max_concurrency: int = 10,
+        *,
+        reserve: Reserve | None = Reserve(),  # noqa: B008 (a frozen value)
+        pace_low: bool = False,
     ) -> Governor:
-        """The default in-process governor."""
-        budget = SlidingWindowBudget(rate_limit, rate_period)
-        return cls(budget, LocalConcurrencyCap(max_concurrency))
+        """The default in-process governor.
 
-    def call(self) -> Attempt:
-        """Wait for a slot and a token, then hold both while one attempt runs."""
-        return Attempt(self)
+        ``reserve``: what only ``"high"`` calls may use (None: nothing is kept back).
+        ``pace_low``: spread ``"low"`` calls evenly over the window (see
+        :class:`~ongage_async.SlidingWindowBudget`).
+        """
+        kept = as_reserve(reserve)
+        if not isinstance(pace_low, bool):
+            raise ConfigurationError(f"pace_low must be True or False, not {pace_low!r:.40}")
+        budget = SlidingWindowBudget(
+            rate_limit,
+            rate_period,
+            reserve=kept.calls(rate_limit) if isinstance(rate_limit, int) else 0,
+            pace_low=pace_low,
+        )
+        cap = LocalConcurrencyCap(
+            max_concurrency,
+            reserve=kept.slots_of(max_concurrency) if isinstance(max_concurrency, int) else 0,
+        )
+        return cls(budget, cap)
+
+    def call(self, priority: Priority = "normal") -> Attempt:
+        """Wait for a slot and a token, then hold both while one attempt runs.
+
+        ``priority`` places the attempt in the waiting lines ("high" first, FIFO within
+        a level) and decides whether it may use the reserve (``"high"`` only).
+        """
+        return Attempt(self, priority)
+
+    def earliest_start(self, priority: Priority = "normal") -> float:
+        """Seconds before a call of ``priority`` asking now could get a token, at best.
+
+        The deadline check refuses at once a call that cannot start in time.  A budget
+        that can tell (``SlidingWindowBudget.earliest``) counts the callers waiting ahead
+        and the reserve; for another, it is when the next token frees up, or the pause.
+        """
+        self._follow_run()
+        earliest = getattr(self.budget, "earliest", None)
+        if earliest is not None:
+            return float(earliest(priority))
+        budget = self.budget.snapshot()
+        needed = budget.paused_for
+        if budget.available == 0 and budget.next_free_in is not None:
+            needed = max(needed, budget.next_free_in)
+        return needed
 
     def _held(self) -> int:
         """How many slots are kept for cancelled calls now (forgetting those that ended)."""
@@ -183,6 +243,7 @@ class Governor:
             wait_time=self._wait_time,
             budget=self.budget_snapshot(),
             held=self._held() if self._holds else 0,
+            waiting_by_priority=dict(zip(PRIORITIES, self._waiting_at, strict=True)),
         )
 
     def budget_snapshot(self) -> BudgetSnapshot:
@@ -208,6 +269,20 @@ class Governor:
         if self._run is not None and isinstance(self.cap, LocalConcurrencyCap):
             self.cap.shift_clock(offset - self._clock_offset)  # its held slots' times
         self._run, self._library, self._clock_offset = weakref.ref(run), library, offset
+
+
+def _by_priority(method: Callable[..., T]) -> Callable[[Priority], T]:
+    """``method(priority=...)`` if it takes a level, else ``method()`` whatever the level."""
+    try:
+        parameters = list(inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):  # no signature to read (a builtin): assume not
+        parameters = []
+    if not any(p.name == "priority" for p in parameters):
+        return lambda _priority: method()
+    first = parameters[0]
+    if first.name == "priority" and first.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+        return method  # ours: no wrapper on every call's path
+    return lambda priority: method(priority=priority)
 
 
 def _current_run() -> object | None:

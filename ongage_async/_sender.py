@@ -169,7 +169,7 @@ class HTTPSender:
             if not response.is_closed:
                 with anyio.CancelScope(shield=True):
                     await response.aclose()
-        _logged(call, url, response, started)
+        _log(call, url, response, started)
         return parse_response(response, method=call.method, url=url, content=content)
 
     def _too_large(
@@ -202,6 +202,13 @@ async def _drain(response: httpx.Response, sink: ByteSink) -> None:
 
 
 def _logged(call: Call, url: str, response: httpx.Response, started: float) -> Response:
+    _log(call, url, response, started)
+    return Response(response.status_code, None, {}, response.headers, call.method, url)
+
+
+def _log(call: Call, url: str, response: httpx.Response, started: float) -> None:
+    if not logger.isEnabledFor(logging.DEBUG):
+        return  # as logger.debug() would, before reading the clock for its arguments
     logger.debug(
         "%s %s -> %d (attempt %d, waited %.1f ms, took %.1f ms)",
         call.method,
@@ -211,4 +218,3 @@ def _logged(call: Call, url: str, response: httpx.Response, started: float) -> R
         call.waited * 1000,
         (anyio.current_time() - started) * 1000,
     )
-    return Response(response.status_code, None, {}, response.headers, call.method, url)

@@ -95,7 +95,20 @@ def check_base_url(base_url: str, allow_insecure: bool) -> httpx.URL:
     return url
 
 
+#: A path with none of what the checks below look for (whitespace, control characters,
+#: a scheme, a query, percent-escapes, backslashes): only dot segments and a leading
+#: "//" are left to rule out.  Most paths are such, and this is on every call's way.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/_.@+\-]+")
+
+
 def check_path(path: object) -> str:
+    if (
+        isinstance(path, str)
+        and _PLAIN_PATH.fullmatch(path)
+        and not path.startswith("//")
+        and ("." not in path or not any(part in (".", "..") for part in path.split("/")))
+    ):
+        return path if path.startswith("/") else "/" + path  # as the checks below would
     if not isinstance(path, str) or not path.strip():
         raise InvalidArgumentError(f"path must be a non-empty string, not {path!r:.40}")
     if not path.isprintable() or path != path.strip():

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -29,6 +30,22 @@ FAST_RETRY = RetryPolicy(max_retries=3, base_delay=0.001, max_delay=0.01, jitter
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+#: How long a test's tasks may wait for a slot, a token or an event before the test fails.
+WAIT_LIMIT = 5.0
+
+
+@asynccontextmanager
+async def task_group(within: float = WAIT_LIMIT) -> AsyncIterator[anyio.abc.TaskGroup]:
+    """A task group whose waits (slots, tokens, events) fail after ``within`` seconds.
+
+    A governor that never wakes a waiter (a lost notify, a leaked slot) makes a test
+    hang: under this it fails fast with a ``TimeoutError`` where it waited.
+    """
+    with anyio.fail_after(within):
+        async with anyio.create_task_group() as tg:
+            yield tg
 
 
 #: The list that modules marked ``main_list`` work in (the client's default list).

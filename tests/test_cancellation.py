@@ -22,6 +22,7 @@ from ongage_async import (
     Governor,
     OngageClient,
     OngageError,
+    Priority,
     RetryPolicy,
 )
 from ongage_async._call import Call
@@ -30,7 +31,7 @@ from ongage_async._response import Response
 from ongage_async._wire import CURRENT_WIRE
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
 
-from .conftest import Admissions
+from .conftest import Admissions, task_group
 
 
 async def test_cancel_a_random_half_of_1000_calls_at_random_moments() -> None:
@@ -59,7 +60,7 @@ async def test_cancel_a_random_half_of_1000_calls_at_random_moments() -> None:
                 finished += 1
             cancelled += scope.cancelled_caught
 
-        async with anyio.create_task_group() as tg:
+        async with task_group() as tg:
             for n in range(1000):
                 tg.start_soon(one, rng.uniform(0, 0.4) if n % 2 else None)
 
@@ -73,29 +74,14 @@ async def test_cancel_a_random_half_of_1000_calls_at_random_moments() -> None:
         assert sandbox.app.limits.in_flight == 0
 
         # Ten calls still run at once afterwards (once the budget has tokens again).
-        release, all_in = anyio.Event(), anyio.Event()
-        entered = 0
-
-        async def held_call() -> None:
-            nonlocal entered
-            async with client.governor.call():
-                entered += 1
-                if entered == 10:
-                    all_in.set()
-                await release.wait()
-
-        async with anyio.create_task_group() as tg:
-            for _ in range(10):
-                tg.start_soon(held_call)
-            with anyio.fail_after(10):
-                await all_in.wait()
-            assert client.governor.stats().in_flight == 10
-            release.set()
+        with anyio.fail_after(10):
+            await ten_at_once(client.governor)
         assert client.governor.stats().in_flight == 0
 
 
 async def test_aclose_lets_calls_in_flight_finish_and_refuses_new_ones() -> None:
-    sandbox = Sandbox(SandboxConfig(latency=(0.02, 0.02)))
+    # 12 calls, 10 slots: some are on the wire when the client closes, the rest wait.
+    sandbox = Sandbox(SandboxConfig(latency=(0.05, 0.05)))
     client = sandbox.client()
     results: list[object] = []
 
@@ -105,14 +91,19 @@ async def test_aclose_lets_calls_in_flight_finish_and_refuses_new_ones() -> None
         except OngageError as exc:
             results.append(exc)
 
-    async with anyio.create_task_group() as tg:
-        for _ in range(5):
-            tg.start_soon(call)
-        await anyio.wait_all_tasks_blocked()
-        await client.aclose()
-    # Calls already sent are answered; anything else is a documented error, never a crash.
-    assert len(results) == 5
-    assert all(not isinstance(r, Exception) or isinstance(r, OngageError) for r in results)
+    with anyio.fail_after(10):
+        async with task_group() as tg:
+            for _ in range(12):
+                tg.start_soon(call)
+            await anyio.wait_all_tasks_blocked()
+            on_the_wire = sandbox.app.limits.in_flight
+            assert 1 <= on_the_wire < 12
+            await client.aclose()
+    # The calls already sent are answered; the ones still waiting are refused.
+    answered = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, ClientClosedError)]
+    assert (len(answered), len(refused)) == (on_the_wire, 12 - on_the_wire)
+    assert all(r.id == sandbox.config.default_list_id for r in answered)  # type: ignore[attr-defined]
     assert client.governor.stats().in_flight == 0
     with pytest.raises(ClientClosedError):
         await client.lists.get(sandbox.config.default_list_id)
@@ -138,7 +129,8 @@ def slow_server() -> Iterator[tuple[Sandbox, str]]:
 
 
 def http_client(sandbox: Sandbox, base_url: str, **options: object) -> OngageClient:
-    settings: dict[str, object] = {"retry": False, "timeout": TIMEOUT, **options}
+    # No reserve: the ten "normal" calls cut short take all ten slots.
+    settings: dict[str, object] = {"retry": False, "timeout": TIMEOUT, "reserve": None, **options}
     if "governor" not in settings:
         settings.update(rate_limit=1000, rate_period=1.0)
     return OngageClient(**sandbox.client_settings(), base_url=base_url, **settings)  # type: ignore[arg-type]
@@ -167,7 +159,7 @@ async def cut_short(
             outcomes.append("answered")
 
     admissions.expect(n)
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         for k in range(n):
             tg.start_soon(cancelled if k % 2 else past_its_deadline)
         await admissions.wait()  # every request is on the server
@@ -178,23 +170,36 @@ async def cut_short(
 
 
 async def ten_at_once(governor: Governor) -> None:
-    """Ten attempts hold the governor at the same time: no slot has leaked."""
-    release, all_in = anyio.Event(), anyio.Event()
+    """Ten attempts hold the governor at the same time: no slot has leaked.
+
+    Nine "normal" ones fill all but the slot kept for "high" calls, then a "high" one
+    takes that: neither the open slots nor the reserved one leaked.
+    """
+    release, nine_in, all_in = anyio.Event(), anyio.Event(), anyio.Event()
     entered = 0
 
-    async def held() -> None:
+    async def held(priority: Priority) -> None:
         nonlocal entered
-        async with governor.call():
+        async with governor.call(priority):
             entered += 1
+            if entered == 9:
+                nine_in.set()
             if entered == 10:
                 all_in.set()
             await release.wait()
 
-    async with anyio.create_task_group() as tg:
-        for _ in range(10):
-            tg.start_soon(held)
+    async with task_group() as tg:
+        for _ in range(9):
+            tg.start_soon(held, "normal")
+        # The nine may first wait for budget tokens still cooling from the calls before:
+        # wait for them to get in, not for the scheduler to go idle.
+        with anyio.fail_after(5):
+            await nine_in.wait()
+        assert governor.stats().in_flight == 9  # the tenth slot is kept...
+        tg.start_soon(held, "high")  # ...for this one
         with anyio.fail_after(5):
             await all_in.wait()
+        assert governor.stats().in_flight == 10
         release.set()
 
 
@@ -215,7 +220,7 @@ async def test_calls_cut_short_on_the_wire_keep_their_slots_and_the_next_draw_no
 
         # The next ten wait until the server is plausibly done, then all get through.
         with anyio.fail_after(5):
-            async with anyio.create_task_group() as tg:
+            async with task_group() as tg:
                 for _ in range(10):
                     tg.start_soon(client.lists.get, list_id)
         assert sandbox.recorder.rejected_429 == 0
@@ -232,7 +237,7 @@ async def test_closing_the_client_frees_the_kept_slots_at_once(
     slow_server: tuple[Sandbox, str],
 ) -> None:
     sandbox, base_url = slow_server
-    governor = Governor.local(1000, 1.0, 10)
+    governor = Governor.local(1000, 1.0, 10, reserve=None)
     # A long timeout: the kept slots would otherwise stay for 30 s.
     client = http_client(sandbox, base_url, governor=governor, timeout=30.0)
     async with client:
@@ -268,7 +273,7 @@ async def test_a_call_whose_timeout_ran_out_keeps_no_slot(
 async def test_only_a_call_cancelled_between_its_send_and_its_answer_keeps_its_slot(
     events: tuple[str, ...], kept: bool
 ) -> None:
-    governor = Governor.local(100, 1.0, 2)
+    governor = Governor.local(100, 1.0, 2, reserve=None)  # both slots open to "normal"
     step = GovernorMiddleware(governor, pause_on_429=1.0, attempt_limit=lambda call: 60.0)
     started = anyio.Event()
 
@@ -282,7 +287,7 @@ async def test_only_a_call_cancelled_between_its_send_and_its_answer_keeps_its_s
         raise AssertionError("cancelled before")
 
     call = Call("GET", "/api/lists", timeout=httpx.Timeout(30.0))
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         tg.start_soon(step, call, send)
         await started.wait()
         tg.cancel_scope.cancel()

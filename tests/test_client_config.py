@@ -44,8 +44,17 @@ def test_credentials_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
     assert client.base_url == "http://127.0.0.1:9"
 
 
-def test_api_key_alone_is_enough() -> None:
-    OngageClient(api_key="k-123")
+async def test_api_key_alone_is_enough() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"metadata": {"error": False}, "payload": []})
+
+    async with OngageClient(api_key="k-123", transport=httpx.MockTransport(answer)) as client:
+        assert await client.request("GET", "/api/lists") == []
+    assert seen[0].headers["x-api-key"] == "k-123"
+    assert "X_USERNAME" not in seen[0].headers
 
 
 def test_repr_hides_every_credential() -> None:
@@ -67,11 +76,14 @@ def test_base_url_must_be_https_unless_loopback(url: str) -> None:
     "url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:80", "https://x.y"]
 )
 def test_loopback_http_and_any_https_are_accepted(url: str) -> None:
-    OngageClient(**creds(base_url=url))
+    assert httpx.URL(OngageClient(**creds(base_url=url)).base_url) == httpx.URL(url)
 
 
 def test_insecure_http_needs_an_explicit_opt_in() -> None:
-    OngageClient(**creds(base_url="http://ongage.internal", allow_insecure=True))
+    with pytest.raises(ConfigurationError):
+        OngageClient(**creds(base_url="http://ongage.internal"))
+    client = OngageClient(**creds(base_url="http://ongage.internal", allow_insecure=True))
+    assert client.base_url.rstrip("/") == "http://ongage.internal"
 
 
 @pytest.mark.parametrize(
@@ -93,16 +105,19 @@ def test_bad_settings_fail_at_construction(kwargs: dict[str, object]) -> None:
         OngageClient(**creds(**kwargs))
 
 
-def test_defaults_are_the_documented_ones() -> None:
+async def test_defaults_are_the_documented_ones() -> None:
     client = OngageClient(**creds())
-    stats = client.governor.stats
     assert client.governor.budget.limit == 300
     assert client.governor.budget.period == 60.0
     assert client.governor.cap.max_concurrency == 10
     assert RetryPolicy() == RetryPolicy(
         max_retries=5, base_delay=60.0, multiplier=2.0, max_delay=960.0
     )
-    assert callable(stats)
+    stats = client.governor.stats()  # a new client has spent nothing
+    assert (stats.calls_started, stats.in_flight, stats.rate_limited) == (0, 0, 0)
+    assert (stats.budget.available, stats.budget.paused_for) == (300, 0.0)
+    assert client.base_url == "https://api.ongage.net"
+    assert client.list_id is None
 
 
 async def test_with_options_shares_pool_and_governor(sandbox: Sandbox) -> None:

@@ -3,7 +3,6 @@ and no error or log line carries a credential."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import traceback
 from typing import Any
@@ -25,7 +24,8 @@ from ongage_async import (
     ServerError,
     ValidationError,
 )
-from ongage_async._response import parse_response
+from ongage_async._errors import error_for_status
+from ongage_async._response import Response, parse_response
 
 from .conftest import creds
 
@@ -95,8 +95,28 @@ def test_success_reads_payload_metadata_and_total() -> None:
 @settings(max_examples=300, deadline=None)
 @given(status=st.integers(100, 599), body=st.binary(max_size=300))
 def test_any_bytes_give_a_response_or_a_documented_error(status: int, body: bytes) -> None:
-    with contextlib.suppress(APIError):
-        parse(status, content=body)
+    outcome = _outcome(status, content=body)
+    if isinstance(outcome, APIError):
+        assert outcome.body == body.decode("utf-8", "replace")  # nothing the server said is lost
+
+
+def _outcome(status: int, **kwargs: Any) -> Any:
+    """Parse an answer and check what came out against its status; return it."""
+    try:
+        outcome: Response | APIError = parse(status, **kwargs)
+    except APIError as exc:
+        outcome = exc
+    if not isinstance(outcome, APIError):
+        assert status < 300
+        assert outcome.status_code == status
+    elif status >= 400:  # an error answer is the error of its status, whatever its body
+        assert type(outcome) is error_for_status(status)
+        assert outcome.status == status
+    elif status >= 300:  # a redirect is never followed
+        assert isinstance(outcome, InvalidResponseError) and outcome.status == status
+    else:  # a success that is not Ongage's JSON, or one that says error: true
+        assert isinstance(outcome, InvalidResponseError) or outcome.status >= 400
+    return outcome
 
 
 @settings(max_examples=300, deadline=None)
@@ -118,8 +138,10 @@ def test_any_bytes_give_a_response_or_a_documented_error(status: int, body: byte
     ),
 )
 def test_any_json_gives_a_response_or_a_documented_error(status: int, document: Any) -> None:
-    with contextlib.suppress(APIError):
-        parse(status, json=document)
+    outcome = _outcome(status, json=document)
+    if isinstance(outcome, Response) and isinstance(document, dict):
+        assert outcome.payload == document["payload"]  # the envelope is read, not guessed
+        assert outcome.metadata.get("error") is not True  # error: true is never a success
 
 
 async def test_credentials_never_reach_errors_or_logs(caplog: pytest.LogCaptureFixture) -> None:

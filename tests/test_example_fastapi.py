@@ -20,12 +20,12 @@ def anyio_backend() -> str:
     return "asyncio"  # FastAPI/Starlette's own test setup; the SDK itself runs on both
 
 
-async def serve(sandbox: Sandbox, requests: Any) -> Any:
+async def serve(sandbox: Sandbox, requests: Any, with_app: bool = False) -> Any:
     app = load_example("fastapi_app").create_app(lambda: sandbox.client(list_id=500))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
-            return await requests(http)
+            return await (requests(http, app) if with_app else requests(http))
 
 
 def main_sandbox(**config: Any) -> Sandbox:
@@ -94,4 +94,29 @@ async def test_many_concurrent_requests_share_one_governor() -> None:
     codes = await serve(sandbox, burst)
     assert codes == [200] * 60
     assert sandbox.recorder.peak_in_flight <= 10
+    assert sandbox.recorder.rejected_429 == 0
+
+
+async def test_web_requests_go_first_and_use_the_reserve_while_a_bulk_job_runs() -> None:
+    # 20 calls an hour, 2 kept for "high": a bulk job (at "low") spends its 18 and waits
+    # for a window that will not turn; the handlers (at "high") still answer at once.
+    sandbox = main_sandbox(rate_limit=20, rate_period=3600)
+    rows = [{"email": f"bulk{n}@example.com"} for n in range(100)]
+
+    async def web_during_bulk(http: httpx.AsyncClient, app: Any) -> list[int]:
+        client = app.state.ongage  # the app's one client: the bulk job shares its governor
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: client.contacts.upsert_many(rows, chunk_size=1))
+            await anyio.wait_all_tasks_blocked()
+            stats = client.governor.stats()
+            assert (stats.calls_started, stats.waiting_by_priority["low"]) == (18, 10)
+            codes = []
+            for n in range(3):
+                response = await http.post("/subscribe", json={"email": f"web{n}@example.com"})
+                codes.append(response.status_code)
+            tg.cancel_scope.cancel()
+        return codes
+
+    codes = await serve(sandbox, web_during_bulk, with_app=True)
+    assert codes == [200, 200, 429]  # the reserve is two calls; then the budget is spent
     assert sandbox.recorder.rejected_429 == 0

@@ -78,7 +78,9 @@ async def test_fault_matrix(fault: Fault, faulty: tuple[Sandbox, OngageClient]) 
             outcomes["ok"] += 1
         except (APIError, APIConnectionError):
             outcomes["error"] += 1
-    assert outcomes["ok"] > 0
+    # Each fault hits 30 % of the calls (slow: 20 %) and a read gets 5 attempts: all 5
+    # fail for about one read in 400, so every read here must come through.
+    assert outcomes == {"ok": 20, "error": 0}
 
     # 2. Sends: never twice, whatever the fault.
     for n in range(20):

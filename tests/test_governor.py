@@ -4,12 +4,16 @@ and no leaked slot or token whatever gets cancelled."""
 from __future__ import annotations
 
 import random
+from contextlib import AsyncExitStack
+from typing import Any
 
 import anyio
 import pytest
 
 from ongage_async import Governor, LocalConcurrencyCap, SlidingWindowBudget
 from ongage_async.sandbox import Sandbox, SandboxConfig, most_in_any_window
+
+from .conftest import task_group
 
 
 async def test_no_more_than_limit_calls_start_in_any_window() -> None:
@@ -22,7 +26,7 @@ async def test_no_more_than_limit_calls_start_in_any_window() -> None:
             starts.append(anyio.current_time())
             await anyio.sleep(rng.uniform(0, 0.01))
 
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         for _ in range(40):
             tg.start_soon(call)
     assert len(starts) == 40
@@ -45,7 +49,7 @@ async def test_a_token_cools_from_the_answer_not_the_send() -> None:
         async with governor.call():
             times["second_start"] = anyio.current_time()
 
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         tg.start_soon(long_call)
         await anyio.wait_all_tasks_blocked()
         tg.start_soon(second)
@@ -60,7 +64,7 @@ async def test_the_whole_budget_is_usable_at_once() -> None:
         async with governor.call():
             await release.wait()
 
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         for _ in range(7):
             tg.start_soon(hold)
         await anyio.wait_all_tasks_blocked()
@@ -72,7 +76,7 @@ async def test_the_whole_budget_is_usable_at_once() -> None:
 
 
 async def test_in_flight_cap_holds() -> None:
-    governor = Governor.local(rate_limit=1000, rate_period=1, max_concurrency=3)
+    governor = Governor.local(rate_limit=1000, rate_period=1, max_concurrency=3, reserve=None)
     current = peak = 0
 
     async def call() -> None:
@@ -83,7 +87,7 @@ async def test_in_flight_cap_holds() -> None:
             await anyio.sleep(0.002)
             current -= 1
 
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         for _ in range(30):
             tg.start_soon(call)
     assert peak == 3
@@ -102,14 +106,14 @@ async def test_a_429_pauses_every_caller() -> None:
         async with governor.call():
             starts.append(anyio.current_time())
 
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         for _ in range(5):
             tg.start_soon(call)
     assert min(starts) >= paused_at + 0.2 - 0.005
 
 
 async def test_cancelled_callers_leak_no_slot_and_no_token() -> None:
-    governor = Governor.local(rate_limit=1000, rate_period=60, max_concurrency=10)
+    governor = Governor.local(rate_limit=1000, rate_period=60, max_concurrency=10, reserve=None)
     release = anyio.Event()
 
     async def call() -> None:
@@ -117,7 +121,7 @@ async def test_cancelled_callers_leak_no_slot_and_no_token() -> None:
             await release.wait()
 
     # 10 in flight, 290 queued for a slot: cancel them all at once.
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         for _ in range(300):
             tg.start_soon(call)
         await anyio.wait_all_tasks_blocked()
@@ -130,7 +134,7 @@ async def test_cancelled_callers_leak_no_slot_and_no_token() -> None:
     assert stats.budget.available == 1000 - 10
 
     # And 10 calls can still run at once.
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         for _ in range(10):
             tg.start_soon(call)
         await anyio.wait_all_tasks_blocked()
@@ -146,20 +150,34 @@ async def test_cancelled_while_waiting_for_budget_takes_no_token() -> None:
         async with governor.call():
             pass
     with anyio.move_on_after(0.05) as scope:
-        async with anyio.create_task_group() as tg:
+        async with task_group() as tg:
             for _ in range(200):
                 tg.start_soon(_enter, governor)
     assert scope.cancelled_caught
     snapshot = budget.snapshot()
     assert (snapshot.in_use, snapshot.available) == (0, 0)
     assert governor.stats().waiting == 0
-    # The cap gave every slot back: all 10 can be held at once.
-    cap = governor.cap
-    held = 0
-    async with cap.slot(), cap.slot(), cap.slot(), cap.slot(), cap.slot():
-        async with cap.slot(), cap.slot(), cap.slot(), cap.slot(), cap.slot():
-            held = 10
-    assert held == 10
+    # The cap gave every slot back: all 10 can be held at once, and an 11th waits.
+    await _all_slots_and_no_more(governor.cap, 10)
+
+
+async def _all_slots_and_no_more(cap: LocalConcurrencyCap | Any, slots: int) -> None:
+    eleventh = anyio.Event()
+
+    async def one_more() -> None:
+        async with cap.slot():
+            eleventh.set()
+
+    with anyio.fail_after(5):
+        async with AsyncExitStack() as stack:
+            for _ in range(slots):
+                await stack.enter_async_context(cap.slot())
+            async with task_group() as tg:
+                tg.start_soon(one_more)
+                await anyio.wait_all_tasks_blocked()
+                assert not eleventh.is_set()  # it waits for a slot...
+                await stack.aclose()
+                await eleventh.wait()  # ...and gets the first one given back
 
 
 async def _enter(governor: Governor) -> None:
@@ -169,7 +187,7 @@ async def _enter(governor: Governor) -> None:
 
 async def test_in_flight_cap_and_window_hold_against_a_strict_server() -> None:
     sandbox = Sandbox(SandboxConfig(rate_limit=40, rate_period=0.3, latency=(0.005, 0.02)))
-    async with sandbox.client() as client, anyio.create_task_group() as tg:
+    async with sandbox.client() as client, task_group() as tg:
         for _ in range(120):
             tg.start_soon(client.lists.get, sandbox.config.default_list_id)
     assert sandbox.recorder.rejected_429 == 0
@@ -177,7 +195,7 @@ async def test_in_flight_cap_and_window_hold_against_a_strict_server() -> None:
     assert sandbox.recorder.most_in_any_window(0.3) <= 40
     assert len(sandbox.recorder.calls) == 120
     stats = client.governor.stats()
-    assert stats.peak_in_flight == 10
+    assert stats.peak_in_flight == 9  # the tenth slot is kept for "high" calls
     assert stats.calls_started == 120
     assert stats.wait_time > 0
 

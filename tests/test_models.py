@@ -153,7 +153,7 @@ payloads = (
 @given(payloads)
 def test_no_payload_makes_a_model_raise(payload: object) -> None:
     for model in (List, Mailing, Import, ContactWriteResult, SendResult, Contact):
-        model.from_payload(payload)
+        assert isinstance(model.from_payload(payload), model)
 
 
 def test_infinite_or_nan_timestamps_are_no_time() -> None:

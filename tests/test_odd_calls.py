@@ -28,7 +28,7 @@ from ongage_async import (
     ServerError,
 )
 
-from .conftest import creds
+from .conftest import creds, task_group
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -70,6 +70,7 @@ async def test_aclose_fails_waiting_calls_at_once_and_lets_the_wire_finish() -> 
         rate_limit=4,
         rate_period=3600,  # four calls spend the budget: a fifth waits for it
         max_concurrency=4,
+        reserve=None,  # all four slots open to these "normal" calls
     )
     results: dict[str, object] = {}
     closed = anyio.Event()
@@ -88,7 +89,7 @@ async def test_aclose_fails_waiting_calls_at_once_and_lets_the_wire_finish() -> 
         closed.set()
 
     with anyio.fail_after(10):
-        async with anyio.create_task_group() as tg:
+        async with task_group() as tg:
             tg.start_soon(call, "on the wire", "GET", "/api/held")
             tg.start_soon(call, "on the wire, then 503", "GET", "/api/held-503")
             tg.start_soon(call, "a send on the wire, then 500", "POST", "/api/held-500")

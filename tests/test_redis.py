@@ -20,7 +20,7 @@ redis = pytest.importorskip("redis")
 
 from ongage_async.redis import GovernorUnavailableError, RedisGovernor  # noqa: E402
 
-from .conftest import Admissions, free_port  # noqa: E402  (the server: conftest's redis_url)
+from .conftest import Admissions, free_port, task_group  # noqa: E402  (the server: conftest's redis_url)
 from .test_cancellation import cut_short  # noqa: E402
 
 
@@ -30,10 +30,12 @@ def anyio_backend() -> str:
 
 
 def governor(url: str, account: str, **kwargs: object) -> RedisGovernor:
+    kwargs.setdefault("reserve", None)  # these tests fill every slot with "normal" calls
     return RedisGovernor(url, account=account, key_prefix=f"test-{uuid.uuid4().hex}", **kwargs)  # type: ignore[arg-type]
 
 
 def pair(url: str, **kwargs: object) -> tuple[RedisGovernor, RedisGovernor]:
+    kwargs.setdefault("reserve", None)  # these tests fill every slot with "normal" calls
     prefix = f"test-{uuid.uuid4().hex}"
     return (
         RedisGovernor(url, account="ACC", key_prefix=prefix, **kwargs),  # type: ignore[arg-type]
@@ -55,7 +57,7 @@ async def test_window_and_cap_hold_across_governors(redis_url: str) -> None:
             await anyio.sleep(0.005)
             current -= 1
 
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         for n in range(60):
             tg.start_soon(call, first if n % 2 else second)
     assert len(starts) == 60
@@ -68,18 +70,25 @@ async def test_window_and_cap_hold_across_governors(redis_url: str) -> None:
 async def test_no_two_acquirers_get_the_last_token(redis_url: str) -> None:
     first, second = pair(redis_url, rate_limit=50, rate_period=3600, max_concurrency=1000)
     granted = 0
+    all_granted = anyio.Event()
 
     async def take(gov: RedisGovernor) -> None:
         nonlocal granted
         async with gov.budget.spend():
             granted += 1
+            if granted == 50:
+                all_granted.set()
+            await anyio.sleep_forever()  # hold the token: nothing cools
 
-    with anyio.move_on_after(1.0):
-        async with anyio.create_task_group() as tg:
+    with anyio.fail_after(10):
+        async with task_group() as tg:
             for n in range(300):
                 tg.start_soon(take, first if n % 2 else second)
+            await all_granted.wait()
+            # Redis runs one script at a time: a 51st grant would be counted by now.
+            assert (await first.state())["tokens_in_use"] == 50
+            tg.cancel_scope.cancel()
     assert granted == 50
-    assert (await first.state())["tokens_in_use"] == 50
 
 
 async def test_a_killed_workers_slots_come_back_after_the_lease(redis_url: str) -> None:
@@ -89,7 +98,7 @@ import anyio, sys
 from ongage_async.redis import RedisGovernor
 async def main():
     gov = RedisGovernor({redis_url!r}, account="ACC", key_prefix={prefix!r},
-                        max_concurrency=2, lease_ttl=0.6)
+                        max_concurrency=2, lease_ttl=0.6, reserve=None)
     async with gov.cap.slot(), gov.cap.slot():
         print("held", flush=True)
         await anyio.sleep(3600)
@@ -100,7 +109,12 @@ anyio.run(main)
         assert process.stdout is not None
         assert process.stdout.readline().strip() == "held"
         gov = RedisGovernor(
-            redis_url, account="ACC", key_prefix=prefix, max_concurrency=2, lease_ttl=0.6
+            redis_url,
+            account="ACC",
+            key_prefix=prefix,
+            max_concurrency=2,
+            lease_ttl=0.6,
+            reserve=None,
         )
         with anyio.move_on_after(0.3) as blocked:  # both slots are taken by a live worker
             async with gov.cap.slot():
@@ -117,11 +131,21 @@ anyio.run(main)
         process.kill()
 
 
+async def leases_while_held(gov: RedisGovernor, seconds: float, every: float) -> set[int]:
+    """The lease counts Redis reports (dropping the expired ones) while a call runs."""
+    seen = set()
+    for _ in range(round(seconds / every)):
+        await anyio.sleep(every)
+        seen.add(int((await gov.state())["leases"]))
+    return seen
+
+
 async def test_live_workers_renew_their_leases(redis_url: str) -> None:
     gov = governor(redis_url, "ACC", max_concurrency=1, lease_ttl=0.15)
     async with gov.cap.slot():
-        await anyio.sleep(0.5)  # the call outlives three lease periods
-        assert (await gov.state())["leases"] == 1
+        # The call outlives four lease periods; at every look its lease is still there.
+        assert await leases_while_held(gov, 0.6, 0.05) == {1}
+    assert (await gov.state())["leases"] == 0
 
 
 async def test_a_429_in_one_process_pauses_the_others(redis_url: str) -> None:
@@ -181,11 +205,18 @@ async def test_unreachable_redis_can_fall_back_to_a_local_share(
         async with gov.call():
             granted += 1
 
-    with anyio.move_on_after(0.5):
-        async with anyio.create_task_group() as tg:
+    with anyio.fail_after(10):
+        async with task_group() as tg:
             for _ in range(10):
                 tg.start_soon(call)
-    assert granted == 2  # a quarter of the budget: the conservative share
+            while granted < 2:  # noqa: ASYNC110 (the local share's two tokens)
+                await anyio.sleep(0.01)
+            # The others find Redis gone (a refused connection: a millisecond on the
+            # loopback) and queue on the local share, whose next token is a minute away.
+            await anyio.sleep(0.05)
+            assert granted == 2  # a quarter of the budget: the conservative share
+            tg.cancel_scope.cancel()
+    assert granted == 2
     assert any("local fallback" in r.getMessage() for r in caplog.records)
 
 
@@ -204,7 +235,7 @@ async def test_clients_sharing_a_redis_governor_draw_no_429(redis_url: str) -> N
     sandbox = Sandbox(SandboxConfig(rate_limit=20, rate_period=0.3, latency=(0.001, 0.005)))
     first, second = pair(redis_url, rate_limit=20, rate_period=0.3)
     clients = [sandbox.client(governor=first), sandbox.client(governor=second)]
-    async with clients[0], clients[1], anyio.create_task_group() as tg:
+    async with clients[0], clients[1], task_group() as tg:
         for n in range(80):
             tg.start_soon(clients[n % 2].lists.get, sandbox.config.default_list_id)
     assert sandbox.recorder.rejected_429 == 0
@@ -275,8 +306,8 @@ async def test_upsert_many_rides_out_a_transient_500_and_counts_right(redis_url:
 async def test_one_renewer_renews_every_lease_and_stops_when_none_is_held(redis_url: str) -> None:
     gov = governor(redis_url, "ACC", max_concurrency=3, lease_ttl=0.15)
     async with gov.cap.slot(), gov.cap.slot(), gov.cap.slot():
-        await anyio.sleep(0.5)  # the calls outlive three lease periods
-        assert (await gov.state())["leases"] == 3
+        # The calls outlive four lease periods; at every look their leases are there.
+        assert await leases_while_held(gov, 0.6, 0.05) == {3}
     assert (await gov.state())["leases"] == 0
     assert not gov._redis_cap._live  # the renewer ends at its next look
     await gov.aclose()
@@ -304,7 +335,7 @@ async def test_calls_cut_short_on_the_wire_keep_their_leases_across_processes(
             assert (await second.state())["leases"] == 10  # every process counts them
             # Another process's next calls wait for the server, and draw no 429.
             with anyio.fail_after(5):
-                async with anyio.create_task_group() as tg:
+                async with task_group() as tg:
                     for _ in range(10):
                         tg.start_soon(following.lists.get, list_id)
             assert sandbox.recorder.rejected_429 == 0
@@ -335,7 +366,7 @@ async def test_cancelled_callers_leak_no_lease_and_no_token(redis_url: str) -> N
             async with gov.call():
                 await anyio.sleep(0.002)
 
-    async with anyio.create_task_group() as tg:
+    async with task_group() as tg:
         for _ in range(300):
             tg.start_soon(one, rng.uniform(0, 0.3))
     client = redis.asyncio.Redis.from_url(redis_url)

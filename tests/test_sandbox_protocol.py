@@ -8,6 +8,7 @@ import pytest
 
 from ongage_async.sandbox import Sandbox, SandboxConfig, SandboxCredentials, most_in_any_window
 
+from .conftest import task_group
 from .sandbox_helpers import call, raw_client
 
 
@@ -115,11 +116,16 @@ async def test_more_than_max_concurrency_in_flight_is_429() -> None:
         async def one() -> None:
             statuses.append((await http.get("/api/lists")).status_code)
 
-        async with anyio.create_task_group() as tg:
-            for _ in range(3):
-                tg.start_soon(one)
+        with anyio.fail_after(5):
+            async with task_group() as tg:
+                for _ in range(3):
+                    tg.start_soon(one)
+                await anyio.wait_all_tasks_blocked()
+                # The limiter itself: two running, the third refused at once.
+                assert sandbox.app.limits.in_flight == 2
+                assert statuses == [429]
     assert sorted(statuses) == [200, 200, 429]
-    assert sandbox.recorder.peak_in_flight == 2
+    assert sandbox.app.limits.in_flight == 0  # each finished call gave its place back
 
 
 async def test_a_call_counts_when_its_whole_request_has_arrived() -> None:
@@ -132,7 +138,7 @@ async def test_a_call_counts_when_its_whole_request_has_arrived() -> None:
         await rest.wait()
         yield b' "fields": {}}]'
 
-    async with raw_client(sandbox) as http, anyio.create_task_group() as tg:
+    async with raw_client(sandbox) as http, task_group() as tg:
         tg.start_soon(lambda: http.post("/api/v2/contacts", content=body()))
         await first_part_sent.wait()
         await anyio.wait_all_tasks_blocked()
@@ -150,12 +156,18 @@ def test_most_in_any_window_counts_half_open_spans() -> None:
 
 
 async def test_rejected_calls_count_in_the_window_too() -> None:
-    sandbox = Sandbox(rate_limit=2, rate_period=3600)
+    now = [0.0]
+    sandbox = Sandbox(rate_limit=2, rate_period=60, clock=lambda: now[0])
     async with raw_client(sandbox) as http:
-        for _ in range(4):
-            await http.get("/api/lists")
-    assert [c.status for c in sandbox.recorder.calls] == [200, 200, 429, 429]
-    assert sandbox.recorder.most_in_any_window(3600) == 4
+        first = [(await http.get("/api/lists")).status_code for _ in range(2)]
+        now[0] = 30.0
+        rejected = [(await http.get("/api/lists")).status_code for _ in range(2)]
+        now[0] = 61.0  # the two served calls have left the window; the refused ones have not
+        still = (await http.get("/api/lists")).status_code
+        now[0] = 91.0  # and now they have too
+        later = (await http.get("/api/lists")).status_code
+    assert (first, rejected, still, later) == ([200, 200], [429, 429], 429, 200)
+    assert sandbox.recorder.most_in_any_window(60) == 4
 
 
 @pytest.mark.parametrize(("window", "after_boundary"), [("fixed", 200), ("sliding", 429)])

@@ -334,6 +334,8 @@ def marked_server() -> Iterator[tuple[Sandbox, str]]:
 
 
 @pytest.mark.http
+# Every channel at DEBUG over real HTTP, with retries after drops and stalls: about 5 s.
+@pytest.mark.timeout(30)
 async def test_a_marker_secret_reaches_no_output_channel(
     marked_server: tuple[Sandbox, str], caplog: pytest.LogCaptureFixture
 ) -> None:

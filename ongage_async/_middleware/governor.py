@@ -65,7 +65,7 @@ class GovernorMiddleware:
         if left is not None:
             self._fail_early(call, left)
         queued = anyio.current_time()
-        async with self.governor.call() as attempt:
+        async with self.governor.call(call.priority) as attempt:
             started = anyio.current_time()
             wire = WireWatch()
             token = CURRENT_WIRE.set(wire)
@@ -106,11 +106,12 @@ class GovernorMiddleware:
             await hold.release()
 
     def _fail_early(self, call: Call, left: float) -> None:
-        """Refuse at once a call that cannot start before its deadline."""
-        budget = self.governor.budget_snapshot()
-        needed = budget.paused_for
-        if budget.available == 0 and budget.next_free_in is not None:
-            needed = max(needed, budget.next_free_in)
+        """Refuse at once a call that cannot start before its deadline.
+
+        At its own level: a ``"high"`` call may take the reserve and passes the lower
+        levels' queue, a ``"low"`` one waits behind everyone and leaves the reserve.
+        """
+        needed = self.governor.earliest_start(call.priority)
         if needed > left:
             raise BudgetExhaustedError(
                 f"{call.method} {call.path} cannot start within its deadline: the budget "

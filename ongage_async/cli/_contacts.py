@@ -35,7 +35,7 @@ from ._common import (
     fail,
     run,
 )
-from ._progress import ProgressView
+from ._progress import ProgressView, follow, waiting_on
 from ._rows import InputError, Source, open_source, read_rows, scan, status_of, write_record
 
 app = typer.Typer(help="Write, read and change contacts.", no_args_is_help=True)
@@ -125,7 +125,8 @@ def _why_stopped(exc: BaseException) -> tuple[int, str] | None:
         return EXIT_INTERRUPTED, "the run was interrupted (Ctrl-C)"
     if isinstance(exc, typer.Exit):  # ``run`` has said why and chosen the code
         cause = type(exc.__context__).__name__ if exc.__context__ else "an error"
-        return exc.exit_code, f"the run stopped on {cause}"
+        message = getattr(exc.__context__, "message", "")  # an API error's own words
+        return exc.exit_code, f"the run stopped on {cause}" + (f": {message}" if message else "")
     if isinstance(exc, (InputError, OSError)):
         return EXIT_INPUT, f"the input broke: {exc}"
     return None
@@ -224,7 +225,8 @@ def upsert(
                     on_progress=view.update,
                 )
                 started.append(operation)
-                return await operation.run()
+                waiting = waiting_on(client.governor, operation)
+                return await follow(view, operation.progress, waiting, operation.run)
 
     try:
         result = run(go)
@@ -284,7 +286,7 @@ def status(
     account_code: AccountCode = None,
     base_url: BaseUrl = "https://api.ongage.net",
 ) -> None:
-    """Change the status of contacts (e.g. ``--to unsubscribe``)."""
+    """Change the status of contacts, for example --to unsubscribe."""
     connection = Connection(
         username, password, account_code, base_url, list_id, rate_limit, rate_period
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -33,7 +35,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=(0.0, 0.0),
         help="seconds added to each answer: 'LOW,HIGH' (e.g. 0.005,0.03)",
     )
-    parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--log-level",
+        choices=("critical", "error", "warning", "info", "debug", "trace"),
+        default="warning",
+        help="how much the HTTP server logs",
+    )
     return parser.parse_args(argv)
 
 
@@ -54,7 +61,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             latency=args.latency,
         )
     )
-    with sandbox.serve(args.host, args.port, log_level=args.log_level) as base_url:
+    with contextlib.ExitStack() as stack:
+        try:
+            base_url = stack.enter_context(
+                sandbox.serve(args.host, args.port, log_level=args.log_level)
+            )
+        except OSError as exc:  # a busy port, an address not ours: one line, no traceback
+            sys.exit(f"error: cannot listen on {args.host}:{args.port}: {_why(exc)}")
         print(f"Ongage sandbox listening on {base_url}", flush=True)
         print(f"  ONGAGE_BASE_URL={base_url}", flush=True)
         for line in _credential_lines(credentials):
@@ -68,6 +81,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             threading_event_wait()
         except KeyboardInterrupt:
             print("stopping", flush=True)
+
+
+def _why(exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return "the port is in use (pick another with --port, or 0 for any free one)"
+    return exc.strerror or str(exc)
 
 
 def _credential_lines(credentials: SandboxCredentials) -> list[str]:
