@@ -99,7 +99,9 @@ def _problem(value: str) -> str | None:
     return None
 
 
-def _lookup(given: Mapping[str, object], env: Mapping[str, str]) -> Credentials | str:
+def _lookup(
+    given: Mapping[str, object], env: Mapping[str, str]
+) -> Credentials | ConfigurationError:
     """The credentials, or why there are none: a message naming fields, never values.
 
     It returns rather than raises so that the frame the error leaves from holds no
@@ -111,16 +113,21 @@ def _lookup(given: Mapping[str, object], env: Mapping[str, str]) -> Credentials 
         if not value:
             value, where = env.get(_VARIABLES[name]), f"{name} (from {_VARIABLES[name]})"
         if value is not None and not isinstance(value, str):
-            return f"{name} must be a string, not {type(value).__name__}"
+            problem = f"must be a string, not {type(value).__name__}"
+            return ConfigurationError(f"{name} {problem}", settings=(name,), problem=problem)
         value = _without_trailing_newline(value) if value else None
         problem = _problem(value) if value else None
         if problem:
-            return f"{where} {problem}"
+            return ConfigurationError(f"{where} {problem}", settings=(name,), problem=problem)
         values[name] = value or None
     missing = [name for name, value in values.items() if value is None and name != "api_key"]
     if values["api_key"] is None and missing:
         wanted = ", ".join(f"{name}= (or {_VARIABLES[name]})" for name in missing)
-        return f"OngageClient is missing credentials: pass {wanted}, or api_key="
+        return ConfigurationError(
+            f"OngageClient is missing credentials: pass {wanted}, or api_key=",
+            settings=tuple(missing),
+            problem="is not set" if len(missing) == 1 else "are not set",
+        )
     return Credentials(**values)
 
 
@@ -161,8 +168,8 @@ class Credentials:
         outcome = _lookup(given, os.environ if environ is None else environ)
         # Out of this frame's locals before raising: a traceback printed with them shows them.
         del username, password, account_code, api_key, environ, given
-        if isinstance(outcome, str):
-            raise ConfigurationError(outcome)
+        if isinstance(outcome, ConfigurationError):
+            raise outcome
         return outcome
 
     def headers(self) -> SecretHeaders:

@@ -45,7 +45,20 @@ class OngageError(Exception):
 
 
 class ConfigurationError(OngageError, ValueError):
-    """The client was built with missing or unusable settings (e.g. no credentials)."""
+    """The client was built with missing or unusable settings (e.g. no credentials).
+
+    Attributes:
+        settings: the `OngageClient` arguments at fault (`("account_code",)`), when the
+            error is about particular ones; the CLI names its flags and variables from it.
+        problem: what is wrong with them, without their names (`"is not set"`).
+    """
+
+    def __init__(
+        self, message: str, *, settings: tuple[str, ...] = (), problem: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.settings = settings
+        self.problem = problem or message
 
 
 class ClientClosedError(OngageError, RuntimeError):

@@ -79,20 +79,29 @@ def check_base_url(base_url: str, allow_insecure: bool) -> httpx.URL:
         url = httpx.URL(base_url)
     except (httpx.InvalidURL, TypeError):
         # from None: httpx's message quotes the URL.
-        raise ConfigurationError(f"base_url is not a valid URL: {_shown_url(base_url)}") from None
+        raise _bad_base_url(f"is not a valid URL: {_shown_url(base_url)}") from None
     if url.userinfo:
-        raise ConfigurationError(
-            "base_url must not hold credentials (user:password@host): they would show in "
-            "logs and errors; pass username=, password= and account_code= instead"
+        raise _bad_base_url(
+            "must not hold credentials (user:password@host): they would show in logs and "
+            "errors",
+            "; pass username=, password= and account_code= instead",
         )
     if url.scheme not in ("https", "http") or not url.host:
-        raise ConfigurationError(f"base_url must be an http(s) URL, not {_shown_url(base_url)}")
+        raise _bad_base_url(f"must be an http(s) URL, not {_shown_url(base_url)}")
     if url.scheme == "http" and not allow_insecure and not _is_loopback(url.host):
-        raise ConfigurationError(
-            "base_url must use https:// (credentials travel in headers); plain http is "
-            "allowed only for loopback hosts, or with allow_insecure=True"
+        raise _bad_base_url(
+            "must use https:// (credentials travel in headers); plain http is allowed only "
+            "for loopback hosts",
+            ", or with allow_insecure=True",
         )
     return url
+
+
+def _bad_base_url(problem: str, python_hint: str = "") -> ConfigurationError:
+    # `problem` names no Python argument, so the CLI can put its flag in front of it.
+    return ConfigurationError(
+        f"base_url {problem}{python_hint}", settings=("base_url",), problem=problem
+    )
 
 
 #: A path with none of what the checks below look for (whitespace, control characters,

@@ -73,12 +73,14 @@ def test_the_help_says_what_the_commands_do() -> None:
 
 
 def test_sandbox_serve_passes_host_and_log_level(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[list[str]] = []
-    monkeypatch.setattr(sandbox_main, "main", seen.append)
+    seen: list[tuple[list[str], str]] = []
+    monkeypatch.setattr(sandbox_main, "main", lambda argv, prog: seen.append((argv, prog)))
     result = invoke("sandbox", "serve", "--host", "0.0.0.0", "--log-level", "info", "--port", "0")
     assert result.exit_code == 0, result.output
-    args = sandbox_main.parse_args(seen[0])
+    argv, prog = seen[0]
+    args = sandbox_main.parse_args(argv)
     assert (args.host, args.log_level, args.port) == ("0.0.0.0", "info", 0)
+    assert prog == "ongage-async sandbox serve"
     help_text = invoke("sandbox", "serve", "--help").output
     assert "--host" in help_text and "--log-level" in help_text
 
@@ -124,3 +126,89 @@ def test_demo_passes_its_rate_limit_on(monkeypatch: pytest.MonkeyPatch) -> None:
     result = invoke("demo", "--rate-limit", "7", "--rate-period", "0.5", "-q")
     assert result.exit_code == 0, result.output
     assert seen == [["--contacts", "20000", "--rate-limit", "7", "--rate-period", "0.5", "--quiet"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "bounds"),
+    [
+        ("0", (0.0, 0.0)),
+        ("0.005", (0.005, 0.005)),
+        ("5ms", (0.005, 0.005)),
+        ("5MS", (0.005, 0.005)),
+        ("1s", (1.0, 1.0)),
+        ("5ms,30ms", (0.005, 0.03)),
+        ("0.005, 0.03", (0.005, 0.03)),
+    ],
+)
+def test_latency_takes_seconds_or_milliseconds(text: str, bounds: tuple[float, float]) -> None:
+    assert sandbox_main.parse_args(["--latency", text]).latency == pytest.approx(bounds)
+
+
+@pytest.mark.parametrize("text", ["5xs", "fast", "30ms,5ms", "1,2,3", "-1", "nan", "inf", ""])
+def test_a_bad_latency_names_the_program_and_no_private_name(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        sandbox_main.parse_args(["--latency", text], prog="ongage-async sandbox serve")
+    error = capsys.readouterr().err
+    assert "ongage-async sandbox serve: error: argument --latency:" in error
+    assert "_latency" not in error and "invalid" not in error
+    result = invoke("sandbox", "serve", "--latency", text)
+    assert result.exit_code == 2
+    assert "Invalid value for '--latency'" in result.output
+
+
+def test_serve_help_explains_every_option() -> None:
+    wide = CliRunner().invoke(app, ["sandbox", "serve", "--help"], env={"COLUMNS": "250"})
+    help_text = wide.output
+    assert "delay added to each answer" in help_text and "5ms" in help_text
+    for option in ("--port", "--rate-limit", "--rate-period", "--max-concurrency", "--window"):
+        line = next(line for line in help_text.splitlines() if option in line)
+        assert len(line.split("│")[1].split(maxsplit=2)) == 3, line  # option, type, help
+    assert invoke("sandbox", "serve", "--window", "rolling").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {},
+            "error: no credentials: set --username (or ONGAGE_USERNAME), --password (or "
+            "ONGAGE_PASSWORD) and --account-code (or ONGAGE_ACCOUNT_CODE)",
+        ),
+        (
+            {"ONGAGE_USERNAME": "u", "ONGAGE_PASSWORD": "p"},
+            "error: --account-code (or ONGAGE_ACCOUNT_CODE) is not set",
+        ),
+        (
+            {"ONGAGE_USERNAME": "u", "ONGAGE_ACCOUNT_CODE": "c"},
+            "error: --password (or ONGAGE_PASSWORD) is not set",
+        ),
+        (
+            {"ONGAGE_USERNAME": "u", "ONGAGE_PASSWORD": "p\x01", "ONGAGE_ACCOUNT_CODE": "c"},
+            "error: --password (or ONGAGE_PASSWORD) contains a line break or another control "
+            "character",
+        ),
+        (
+            {
+                "ONGAGE_USERNAME": "u",
+                "ONGAGE_PASSWORD": "p",
+                "ONGAGE_ACCOUNT_CODE": "c",
+                "ONGAGE_BASE_URL": "http://api.example.com",
+            },
+            "error: --base-url (or ONGAGE_BASE_URL) must use https:// (credentials travel in "
+            "headers); plain http is allowed only for loopback hosts",
+        ),
+    ],
+)
+def test_configuration_errors_name_flags_and_variables(
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], message: str
+) -> None:
+    for name in ("USERNAME", "PASSWORD", "ACCOUNT_CODE", "API_KEY", "BASE_URL", "LIST_ID"):
+        monkeypatch.delenv(f"ONGAGE_{name}", raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, ["lists", "ls"])
+    assert result.exit_code == 2
+    assert result.output.strip() == message
+    assert "=" not in result.output.replace("(or ", "")  # no `username=`, `allow_insecure=True`

@@ -9,8 +9,24 @@ from typing import Annotated, Any
 import typer
 
 from .._version import __version__
+from ..sandbox._config import LATENCY_HELP, parse_latency
 from ._common import AccountCode, BaseUrl, Connection, Password, Username, run
 from ._contacts import app as contacts_app
+
+
+class Window(str, enum.Enum):
+    """How the sandbox counts calls: any span of the period, or aligned windows."""
+
+    SLIDING = "sliding"
+    FIXED = "fixed"
+
+
+def _checked_latency(text: str) -> str:
+    try:
+        parse_latency(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return text
 
 
 class LogLevel(str, enum.Enum):
@@ -142,12 +158,17 @@ def sandbox_serve(
     host: Annotated[
         str, typer.Option(help="The address to listen on (0.0.0.0: every interface).")
     ] = "127.0.0.1",
-    port: int = 8080,
-    rate_limit: int = 300,
-    rate_period: float = 60.0,
-    max_concurrency: int = 10,
-    window: str = "sliding",
-    latency: str = "0,0",
+    port: Annotated[int, typer.Option(help="The port (0: any free one).")] = 8080,
+    rate_limit: Annotated[int, typer.Option(help="Calls per window (Ongage: 300).")] = 300,
+    rate_period: Annotated[float, typer.Option(help="The window, in seconds.")] = 60.0,
+    max_concurrency: Annotated[int, typer.Option(help="Calls in flight at once.")] = 10,
+    window: Annotated[
+        Window, typer.Option(case_sensitive=False, help="How calls are counted.")
+    ] = Window.SLIDING,
+    latency: Annotated[
+        str,
+        typer.Option(metavar="DURATION", callback=_checked_latency, help=LATENCY_HELP + "."),
+    ] = "0",
     log_level: Annotated[
         LogLevel, typer.Option(case_sensitive=False, help="How much the HTTP server logs.")
     ] = LogLevel.WARNING,
@@ -159,7 +180,8 @@ def sandbox_serve(
     from ..sandbox.__main__ import main as serve
 
     serve(
-        [
+        prog="ongage-async sandbox serve",
+        argv=[
             "--host",
             host,
             "--log-level",
@@ -173,10 +195,10 @@ def sandbox_serve(
             "--max-concurrency",
             str(max_concurrency),
             "--window",
-            window,
+            window.value,
             "--latency",
             latency,
-        ]
+        ],
     )
 
 

@@ -100,6 +100,28 @@ class Connection:
         return OngageClient(**self._settings, **options)
 
 
+#: How a user of the CLI sets what `OngageClient` calls `username=` and so on.
+_CLI_NAMES = {
+    "username": "--username (or ONGAGE_USERNAME)",
+    "password": "--password (or ONGAGE_PASSWORD)",
+    "account_code": "--account-code (or ONGAGE_ACCOUNT_CODE)",
+    "base_url": "--base-url (or ONGAGE_BASE_URL)",
+    "list_id": "--list-id (or ONGAGE_LIST_ID)",
+    "rate_limit": "--rate-limit (or ONGAGE_RATE_LIMIT)",
+    "rate_period": "--rate-period (or ONGAGE_RATE_PERIOD)",
+}
+
+
+def cli_message(exc: ConfigurationError) -> str:
+    """`exc` in the CLI's words: its flags and environment variables, not Python arguments."""
+    if not exc.settings or any(name not in _CLI_NAMES for name in exc.settings):
+        return str(exc)
+    names = [_CLI_NAMES[name] for name in exc.settings]
+    if exc.settings == ("username", "password", "account_code"):
+        return f"no credentials: set {', '.join(names[:-1])} and {names[-1]}"
+    return f"{' and '.join(names)} {exc.problem}"
+
+
 def fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
@@ -109,7 +131,9 @@ def run(function: Callable[..., Awaitable[T]], *args: Any) -> T:
     """Run a coroutine, turning the SDK's errors into a message and an exit code."""
     try:
         return anyio.run(functools.partial(function, *args))
-    except (ConfigurationError, InvalidArgumentError) as exc:
+    except ConfigurationError as exc:
+        raise fail(cli_message(exc), EXIT_USAGE) from None
+    except InvalidArgumentError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
     except (AuthenticationError, PermissionDeniedError) as exc:
         raise fail(str(exc), EXIT_AUTH) from None

@@ -52,14 +52,14 @@ class Shared:
         pool = aioredis.BlockingConnectionPool.from_url(
             url, max_connections=32, timeout=10, socket_timeout=5, socket_connect_timeout=5
         )
-        self.redis = aioredis.Redis(connection_pool=pool)
+        self.redis: Any = aioredis.Redis(connection_pool=pool)
         self.namespace = namespace
         self.on_unavailable = on_unavailable
         self.reconnect_after = reconnect_after
-        self.down_until = 0.0
+        self.down_until: float = 0.0
         #: This process's name in the levels' registry (``_scripts``).
-        self.member = uuid.uuid4().hex
-        self.scripts = {
+        self.member: str = uuid.uuid4().hex
+        self.scripts: dict[str, Any] = {
             name: self.redis.register_script(getattr(_scripts, name))
             for name in (
                 "ACQUIRE_TOKEN",

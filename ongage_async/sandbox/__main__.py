@@ -9,18 +9,23 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ._config import SandboxConfig, SandboxCredentials
+from ._config import LATENCY_HELP, SandboxConfig, SandboxCredentials, parse_latency
 from ._sandbox import Sandbox
 
 
-def _latency(text: str) -> tuple[float, float]:
-    low, _, high = text.partition(",")
-    return float(low), float(high or low)
+def _latency_argument(text: str) -> tuple[float, float]:
+    # argparse prints an ArgumentTypeError's own words (not the function's name).
+    try:
+        return parse_latency(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+def parse_args(
+    argv: Sequence[str] | None = None, *, prog: str = "python -m ongage_async.sandbox"
+) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m ongage_async.sandbox",
+        prog=prog,
         description="Serve an in-memory Ongage API sandbox over HTTP.",
     )
     parser.add_argument("--host", default="127.0.0.1")
@@ -31,9 +36,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--window", choices=("sliding", "fixed"), default="sliding")
     parser.add_argument(
         "--latency",
-        type=_latency,
+        type=_latency_argument,
         default=(0.0, 0.0),
-        help="seconds added to each answer: 'LOW,HIGH' (e.g. 0.005,0.03)",
+        metavar="DURATION",
+        help=LATENCY_HELP,
     )
     parser.add_argument(
         "--log-level",
@@ -44,8 +50,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
+def main(
+    argv: Sequence[str] | None = None, *, prog: str = "python -m ongage_async.sandbox"
+) -> None:
+    args = parse_args(argv, prog=prog)
     try:
         import uvicorn  # noqa: F401
     except ImportError:

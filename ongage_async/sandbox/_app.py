@@ -65,12 +65,12 @@ class SandboxApp:
         clock: Callable[[], float] | None = None,
     ) -> None:
         #: Where arrival times come from (tests inject a fake; default: the event loop's).
-        self.clock = clock or anyio.current_time
+        self.clock: Callable[[], float] = clock or anyio.current_time
         self.config = config
         self.store = store
         self.recorder = recorder
         self.routes = routes
-        self.limits = AccountLimits(
+        self.limits: AccountLimits = AccountLimits(
             config.rate_limit, config.rate_period, config.max_concurrency, config.window
         )
         self._rng = random.Random(config.seed)

@@ -10,7 +10,35 @@ import attrs
 
 from ._faults import FaultPlan
 
-__all__ = ["SandboxConfig", "SandboxCredentials"]
+__all__ = ["LATENCY_HELP", "SandboxConfig", "SandboxCredentials", "parse_latency"]
+
+
+LATENCY_HELP = (
+    "delay added to each answer: one duration, or LOW,HIGH for a uniform spread; "
+    "seconds or ms (0.005, 5ms, 5ms,30ms)"
+)
+_UNITS = {"ms": 0.001, "s": 1.0}
+
+
+def parse_latency(text: str) -> tuple[float, float]:
+    """``"5ms"`` -> (0.005, 0.005); ``"0.005,0.03"`` -> (0.005, 0.03); raises ValueError."""
+    parts = [part.strip().lower() for part in text.split(",")]
+    if len(parts) > 2:
+        raise ValueError(f"expected a duration or LOW,HIGH, not {text!r}")
+    bounds = []
+    for part in parts:
+        unit = next((u for u in ("ms", "s") if part.endswith(u)), "")
+        try:
+            value = float(part.removesuffix(unit)) * _UNITS.get(unit, 1.0)
+        except ValueError:
+            raise ValueError(f"{part!r} is not a duration (examples: 0.005, 5ms)") from None
+        if not 0 <= value < 3600:  # also refuses nan and inf
+            raise ValueError(f"{part!r} is not a duration from 0 to an hour")
+        bounds.append(value)
+    low, high = bounds[0], bounds[-1]
+    if high < low:
+        raise ValueError(f"LOW is above HIGH in {text!r}")
+    return low, high
 
 
 @attrs.frozen

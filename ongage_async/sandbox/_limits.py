@@ -46,7 +46,7 @@ class AccountLimits:
         self._fixed_index = -math.inf
         self._fixed_count = 0
         self._origin: float | None = None
-        self.in_flight = 0
+        self.in_flight: int = 0
 
     def _count_in_window(self, now: float) -> int:
         if self.window == "fixed":

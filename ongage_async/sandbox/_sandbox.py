@@ -53,11 +53,11 @@ class Sandbox:
     ) -> None:
         if config is not None and settings:
             raise TypeError("pass a SandboxConfig or keyword settings, not both")
-        self.config = config if config is not None else SandboxConfig(**settings)
-        self.store = Store(self.config.default_list_id)
+        self.config: SandboxConfig = config if config is not None else SandboxConfig(**settings)
+        self.store: Store = Store(self.config.default_list_id)
         self.store.seed(iter(self.config.seed_lists))
-        self.recorder = Recorder()
-        self.app = SandboxApp(self.config, self.store, self.recorder, ROUTES, clock)
+        self.recorder: Recorder = Recorder()
+        self.app: SandboxApp = SandboxApp(self.config, self.store, self.recorder, ROUTES, clock)
 
     @property
     def credentials(self) -> SandboxCredentials:
