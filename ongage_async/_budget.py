@@ -47,6 +47,17 @@ class BudgetSnapshot:
     #: Tokens only ``"high"`` calls may take (see :class:`~ongage_async.Reserve`).
     reserved: int = 0
 
+    def describe(self) -> str:
+        """The snapshot as a phrase: `"250 of 300 calls free per 60 s, paused 12.0 s"`."""
+        text = f"{self.available} of {self.limit} calls free per {self.period:g} s"
+        if self.reserved:
+            text += f" ({self.reserved} reserved for high priority)"
+        if self.paused_for > 0:
+            text += f", paused {self.paused_for:.1f} s"
+        elif self.available == 0 and self.next_free_in is not None:
+            text += f", next call in {self.next_free_in:.1f} s"
+        return text
+
 
 @runtime_checkable
 class RateBudget(Protocol):
@@ -196,7 +207,7 @@ class SlidingWindowBudget:
         needed = kept - self._free
         return others[needed] if needed < len(others) else math.inf
 
-    def _give_back(self, finished_at: float, rank: int = 1) -> None:
+    def _give_back(self, finished_at: float, rank: int) -> None:
         lane = rank != 0
         self._in_use[lane] -= 1
         free_at = finished_at + self._period

@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 import random
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -160,7 +160,20 @@ async def _tour(client: OngageClient, sandbox: Sandbox, args: argparse.Namespace
     await view.transactional.send(message_id=1, recipients=welcome)
     today = dt.datetime.now(dt.timezone.utc).date()
     daily = await client.reports.daily(("sent",), list_id=newsletter.id, since=today)
-    print(f"4. sent {len(welcome)} welcome e-mails; today's report: {list(daily)}")
+    days = "; ".join(_day_line(row) for row in daily) or "no rows yet"
+    print(f"4. sent {len(welcome)} welcome e-mails; the daily report says {days}")
+
+
+def _day_line(row: Mapping[str, Any]) -> str:
+    """``{"stats_date": 1795478400, "sent": 3}`` -> ``"2026-11-24: 3 sent"``."""
+    day = row.get("stats_date")
+    when = (
+        dt.datetime.fromtimestamp(day, dt.timezone.utc).date().isoformat()
+        if isinstance(day, (int, float))
+        else str(day)
+    )
+    counts = ", ".join(f"{value} {name}" for name, value in row.items() if name != "stats_date")
+    return f"{when}: {counts}"
 
 
 def run(argv: Sequence[str] | None = None) -> None:

@@ -45,9 +45,13 @@ __all__ = ["Attempt", "Governor", "GovernorStats"]
 T = TypeVar("T")
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class GovernorStats:
-    """A snapshot of the governor's counters."""
+    """A snapshot of the governor's counters.
+
+    Its repr reads as a sentence (`<GovernorStats: 120 calls started, 3 in flight (peak
+    10), ...>`); the fields hold the numbers.
+    """
 
     calls_started: int
     in_flight: int
@@ -61,6 +65,19 @@ class GovernorStats:
     held: int = 0
     #: Callers waiting at each level, highest first: ``{"high": 0, "normal": 3, "low": 900}``.
     waiting_by_priority: Mapping[str, int] = attrs.field(factory=dict, hash=False)
+
+    def __repr__(self) -> str:
+        parts = [
+            f"{self.calls_started} calls started",
+            f"{self.in_flight} in flight (peak {self.peak_in_flight})",
+            f"{self.waiting} waiting",
+            f"{self.rate_limited} x 429",
+            f"{self.retries} retries",
+            f"{self.wait_time:.1f} s spent waiting",
+        ]
+        if self.held:
+            parts.append(f"{self.held} slots held for cancelled calls")
+        return f"<GovernorStats: {', '.join(parts)}; budget {self.budget.describe()}>"
 
 
 class Attempt:

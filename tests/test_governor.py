@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import anyio
+import attrs
 import pytest
 
 from ongage_async import Governor, LocalConcurrencyCap, SlidingWindowBudget
@@ -204,3 +205,32 @@ async def test_in_flight_cap_and_window_hold_against_a_strict_server() -> None:
 def test_budget_rejects_nonsense(limit: int, period: float) -> None:
     with pytest.raises(ValueError):  # noqa: PT011
         SlidingWindowBudget(limit, period)
+
+
+def test_stats_repr_reads_as_a_sentence() -> None:
+    from ongage_async._budget import BudgetSnapshot
+    from ongage_async._governor import GovernorStats
+
+    budget = BudgetSnapshot(
+        limit=300, period=60.0, available=0, in_use=10, next_free_in=12.04, paused_for=0.0
+    )
+    stats = GovernorStats(
+        calls_started=120,
+        in_flight=3,
+        peak_in_flight=10,
+        waiting=7,
+        rate_limited=1,
+        retries=2,
+        wait_time=95.25,
+        budget=budget,
+        held=1,
+    )
+    assert repr(stats) == (
+        "<GovernorStats: 120 calls started, 3 in flight (peak 10), 7 waiting, 1 x 429, "
+        "2 retries, 95.2 s spent waiting, 1 slots held for cancelled calls; "
+        "budget 0 of 300 calls free per 60 s, next call in 12.0 s>"
+    )
+    paused = attrs.evolve(budget, paused_for=58.0, available=5, reserved=30)
+    assert paused.describe() == (
+        "5 of 300 calls free per 60 s (30 reserved for high priority), paused 58.0 s"
+    )
