@@ -84,12 +84,7 @@ def create_app(make_client: Callable[[], OngageClient] = OngageClient) -> FastAP
     @app.get("/contacts/{email}")
     async def lookup(email: str, client: Ongage) -> dict[str, Any]:
         contact = await client.contacts.get(email)
-        return {
-            "id": contact.id,
-            "email": contact.email,
-            "status": contact.status,
-            "fields": dict(contact.fields),
-        }
+        return contact.to_dict()  # JSON-ready: times as ISO strings, status as its value
 
     @app.get("/metrics")
     async def metrics(request: Request) -> dict[str, Any]:

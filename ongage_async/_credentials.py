@@ -113,8 +113,8 @@ def _lookup(
         if not value:
             value, where = env.get(_VARIABLES[name]), f"{name} (from {_VARIABLES[name]})"
         if value is not None and not isinstance(value, str):
-            problem = f"must be a string, not {type(value).__name__}"
-            return ConfigurationError(f"{name} {problem}", settings=(name,), problem=problem)
+            wrong = f"must be a string, not {type(value).__name__}"
+            return ConfigurationError(f"{name} {wrong}", settings=(name,), problem=wrong)
         value = _without_trailing_newline(value) if value else None
         problem = _problem(value) if value else None
         if problem:

@@ -48,6 +48,8 @@ async def test_subscribe_lookup_unsubscribe_and_metrics() -> None:
     sub, found, unsub, missing, invalid, metrics = await serve(sandbox, flow)
     assert sub.status_code == 200 and sub.json()["id"]
     assert found.json()["fields"] == {"first_name": "Ann"}
+    assert found.json()["status"] == "active"  # Contact.to_dict(): the model, JSON-ready
+    assert found.json()["created"].startswith("20")  # an ISO time, not a Unix one
     assert unsub.json()["status"] == "unsubscribed"
     assert missing.status_code == 404
     assert invalid.status_code == 422

@@ -160,3 +160,52 @@ def test_infinite_or_nan_timestamps_are_no_time() -> None:
     # Found by the property test above: json allows Infinity and NaN.
     assert List.from_payload({"id": 1, "created": float("inf")}).created is None
     assert List.from_payload({"id": 1, "created": float("nan")}).created is None
+
+
+# -- to_dict(): what a web handler returns ---------------------------------------------
+
+import json  # noqa: E402
+
+import attrs  # noqa: E402
+
+import ongage_async.models as models_module  # noqa: E402
+from ongage_async.models._convert import Model  # noqa: E402
+
+
+def test_every_model_converts_to_json_ready_dicts() -> None:
+    attrs_models = [
+        getattr(models_module, name)
+        for name in models_module.__all__
+        if attrs.has(getattr(models_module, name))
+    ]
+    assert len(attrs_models) >= 15
+    missing = [cls.__name__ for cls in attrs_models if not issubclass(cls, Model)]
+    assert missing == []
+
+
+def test_to_dict_turns_times_enums_and_nested_models_into_json() -> None:
+    from ongage_async import Contact, Mailing, Page
+
+    contact = Contact.from_payload(
+        {
+            "id": "5aae312578464ae01f8b4567",
+            "email": "a@example.com",
+            "ocx_status": "Active",
+            "ocx_created_date": 1700000000,
+            "first_name": "Ann",
+            "ocx_custom": "kept",
+        }
+    )
+    mailing = Mailing.from_payload({"id": "7", "name": "m", "status": "60004", "odd": [1]})
+    page = Page(items=(contact,), total=1)
+    as_dict = page.to_dict()
+    assert json.loads(json.dumps(as_dict)) == as_dict  # nothing JSON cannot carry
+    item = as_dict["items"][0]
+    assert item["created"] == "2023-11-14T22:13:20+00:00"
+    assert item["status"] == "active" and type(item["status"]) is str
+    assert item["fields"] == {"first_name": "Ann"}
+    assert item["extra"] == {"ocx_custom": "kept"}
+    mailing_dict = mailing.to_dict()
+    assert mailing_dict["status"] == 60004 and type(mailing_dict["status"]) is int
+    assert mailing_dict["extra"] == {"odd": [1]}
+    assert json.dumps(mailing_dict)

@@ -9,11 +9,13 @@ rather than failing a user's whole call because a field changed type.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import math
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
+import attr
 import attrs
 
 if sys.version_info >= (3, 11):
@@ -105,7 +107,35 @@ def wire(
     return attrs.field(default=default, metadata={"wire": convert, "key": key})
 
 
-class WireModel:
+def _json_value(_: object, __: object, value: Any) -> Any:
+    """One value as JSON has it: ISO 8601 times, enums by value, sets as sorted lists."""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return value
+
+
+class Model:
+    """What every model can do: `to_dict()`, a JSON-ready copy (for a web handler's answer)."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as plain JSON types: dicts, lists, str, int, float, bool, None.
+
+        Times become ISO 8601 strings, enums their wire value (`"active"`, `60004`),
+        tuples and sets lists, nested models dicts; `extra` is kept, so nothing Ongage
+        sent is lost. `json.dumps(model.to_dict())` always works, and FastAPI can return it.
+        """
+        instance: Any = self  # every subclass is an attrs class
+        # attr.asdict, not attrs.asdict: only the former turns tuples into lists.
+        return attr.asdict(instance, retain_collection_types=False, value_serializer=_json_value)
+
+
+class WireModel(Model):
     """Builds a frozen attrs model from a payload: declared fields are converted, every
     other key lands in `extra` so a field Ongage adds tomorrow breaks nobody."""
 
@@ -143,7 +173,7 @@ def split_known(payload: Any, known: frozenset[str]) -> tuple[Mapping[str, Any],
 
 
 @attrs.frozen
-class Page(Generic[T]):
+class Page(Model, Generic[T]):
     """One page of a collection, with the collection's `total` when Ongage sends it.
 
     Iterate it (`for item in page`) or take `len(page)`.

@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from ._convert import WireModel, as_bool, as_datetime, as_int, as_str, wire
+from ._convert import Model, WireModel, as_bool, as_datetime, as_int, as_str, wire
 
 __all__ = [
     "AllListsFieldResult",
@@ -138,7 +138,7 @@ class TransactionalCampaign(WireModel):
 
 
 @attrs.frozen
-class SendResult:
+class SendResult(Model):
     """The answer of a transactional send, kept as Ongage sent it.
 
     No public Ongage page documents this answer's shape, so the SDK reads no key of it

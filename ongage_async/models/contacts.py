@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import attrs
 
 from .._errors import OngageError
-from ._convert import WireModel, as_datetime, as_email_map, as_int, as_str, wire
+from ._convert import Model, WireModel, as_datetime, as_email_map, as_int, as_str, wire
 
 __all__ = [
     "Contact",
@@ -70,7 +70,7 @@ _STATUS_ALIASES = {
 
 
 @attrs.frozen
-class Contact:
+class Contact(Model):
     """A contact in one list: its e-mail, status and list fields.
 
     Ongage returns the list fields and its own `ocx_*` fields side by side; the list

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from ._convert import WireModel, as_int, as_str, wire
+from ._convert import Model, WireModel, as_int, as_str, wire
 
 __all__ = ["ExportStatus", "Import", "SearchStatus"]
 
@@ -65,7 +65,7 @@ class Import(WireModel):
 
 
 @attrs.frozen
-class ExportStatus:
+class ExportStatus(Model):
     """What [`ExportJob.wait`][ongage_async.ExportJob.wait] learned: the export's file
     is ready, and its size.
 

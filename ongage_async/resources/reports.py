@@ -21,6 +21,7 @@ import attrs
 
 from .._errors import InvalidArgumentError
 from .._validation import items_of
+from ..models._convert import Model
 from ._base import APIResource, drop_none, list_id_of, one_of, page_bounds
 
 __all__ = ["Report", "ReportsResource"]
@@ -38,7 +39,7 @@ OrderItem = str | tuple[str, str]
 
 
 @attrs.frozen
-class Report:
+class Report(Model):
     """The answer of a report: its rows, and the total when Ongage sends one.
 
     Iterate it (`for row in report`) or take `len(report)`.
