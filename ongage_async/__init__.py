@@ -32,6 +32,7 @@ from ._errors import (
 from ._governor import Governor, GovernorStats
 from ._jobs import ExportJob, ImportJob, Job, JobFailedError, JobTimeoutError, SearchJob
 from ._priority import PRIORITIES, Priority, Reserve
+from ._raw import RawResponse
 from ._response import InvalidResponseError, Response, ResponseTooLargeError
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -115,6 +116,7 @@ __all__ = [
     "Priority",
     "RateBudget",
     "RateLimitError",
+    "RawResponse",
     "Report",
     "Response",
     "Reserve",
@@ -131,3 +133,11 @@ __all__ = [
     "ValidationError",
     "__version__",
 ]
+
+# Tracebacks, reprs and `except` hints name an exception by its public path
+# (`ongage_async.NotFoundError`, not `ongage_async._errors.NotFoundError`), as httpx does.
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) and issubclass(_value, BaseException):
+        _value.__module__ = __name__
+del _name, _value

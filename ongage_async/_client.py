@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from types import TracebackType
-from typing import IO, Any, Literal, overload
+from typing import IO, Any, Literal, TypeVar, overload
 
 import anyio
 import attrs
@@ -42,6 +42,7 @@ from ._middleware.retry import Sleep
 from ._middleware.tracing import TracingMiddleware, tracing_available
 from ._namespaces import Namespaces
 from ._priority import BULK_PRIORITY, Priority, Reserve, as_reserve, check_priority
+from ._raw import RawResponse, capture_raw, record_raw
 from ._response import Response
 from ._retry import RetryPolicy
 from ._sender import DEFAULT_MAX_RESPONSE_BYTES, HTTPSender, check_answer_limits
@@ -58,6 +59,8 @@ from ._version import __version__
 from ._wire import trace_requests
 
 __all__ = ["DEFAULT_BASE_URL", "OngageClient"]
+
+T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.ongage.net"
 _METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
@@ -204,18 +207,27 @@ class OngageClient(Namespaces):
         list_id: int | str | _NotGiven | None = NOT_GIVEN,
         deadline: float | _NotGiven | None = NOT_GIVEN,
         priority: Priority | _NotGiven | None = NOT_GIVEN,
+        max_retries: int | _NotGiven = NOT_GIVEN,
     ) -> OngageClient:
         """A view with other defaults that shares this client's pool and governor.
 
         ``client.with_options(deadline=2.0, priority="high")`` is the one-liner for a web
         handler: its calls go before the bulk jobs' and may use the reserve.
         ``priority=None`` goes back to not set ("normal" for calls, "low" for bulk runs).
+        ``max_retries=`` is short for a ``retry=`` policy with only that changed (as in
+        httpx and the OpenAI SDK); ``max_retries=0`` sends each call once.
         """
         changes: dict[str, Any] = {}
         if not isinstance(retry, _NotGiven):
             if retry is not False and not isinstance(retry, RetryPolicy):
                 raise ConfigurationError(f"retry must be a RetryPolicy or False, not {retry!r}")
             changes["retry"] = retry or None
+        if not isinstance(max_retries, _NotGiven):
+            policy = changes.get("retry", self._defaults.retry) or RetryPolicy()
+            try:
+                changes["retry"] = attrs.evolve(policy, max_retries=max_retries)
+            except ValueError as exc:
+                raise ConfigurationError(str(exc)) from None
         if not isinstance(timeout, _NotGiven):
             changes["timeout"] = as_timeout(timeout)
         if not isinstance(list_id, _NotGiven):
@@ -229,6 +241,20 @@ class OngageClient(Namespaces):
         view._shared = self._shared
         view._defaults = attrs.evolve(self._defaults, **changes)
         return view
+
+    async def with_raw_response(self, call: Awaitable[T]) -> RawResponse[T]:
+        """Run a typed method and return its result with Ongage's answers to it.
+
+        ```python
+        raw = await client.with_raw_response(client.lists.get(5))
+        raw.parsed          # the List, as client.lists.get(5) returns it
+        raw.status_code, raw.headers, raw.metadata, raw.responses
+        ```
+
+        Pass the call itself (a coroutine not yet awaited).  Only answers to calls that
+        the method makes are kept, even with other calls in flight on the same client.
+        """
+        return await capture_raw(call)
 
     # -- the low-level call ----------------------------------------------------------
 
@@ -319,6 +345,7 @@ class OngageClient(Namespaces):
         if json is not None:
             check_json(json)
         response = await self._shared.lifetime.run(self._shared.chain, call)
+        record_raw(response)
         return response if raw else response.payload
 
     def _priority(self, priority: Priority | _NotGiven) -> Priority:

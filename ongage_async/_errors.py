@@ -152,6 +152,33 @@ class APIError(OngageError):
         # Response headers only (e.g. Retry-After); request headers hold secrets.
         self.headers = dict(headers or {})
 
+    @property
+    def status_code(self) -> int:
+        """The HTTP status, as httpx and the OpenAI SDK name it (`status` is the same)."""
+        return self.status
+
+    @property
+    def request(self) -> httpx.Request:
+        """The request, rebuilt without its headers (they carry the credentials)."""
+        return httpx.Request(self.method or "GET", self.url or "https://invalid/")
+
+    @property
+    def response(self) -> httpx.Response:
+        """The answer as an `httpx.Response`: status, headers and body as received.
+
+        Rebuilt from what the error keeps, so its `.request` holds no credentials.
+        """
+        # The body is kept decoded: headers about its wire encoding would make httpx
+        # decode it a second time.
+        headers = {
+            name: value
+            for name, value in self.headers.items()
+            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        }
+        return httpx.Response(
+            self.status, headers=headers, content=self.body.encode(), request=self.request
+        )
+
     def __str__(self) -> str:
         where = f" ({self.method} {self.url})" if self.method else ""
         code = f" code={self.code}" if self.code is not None and self.code != self.status else ""

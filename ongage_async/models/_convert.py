@@ -183,11 +183,45 @@ class Page(Model, Generic[T]):
         total: How many items the whole collection has (Ongage's `metadata.total`),
             when Ongage sends it.
         offset: The position of the page's first item in the collection.
+        limit: The page size asked for, or `None` for Ongage's default.
+
+    Walk a collection page by page with `has_next` and `next_offset`, or let the
+    namespace's `iter()` do it:
+
+    ```python
+    page = await client.segments.list(limit=100)
+    while page.has_next:
+        page = await client.segments.list(offset=page.next_offset, limit=100)
+    ```
     """
 
     items: tuple[T, ...]
     total: int | None = None
     offset: int = 0
+    limit: int | None = None
+
+    @property
+    def next_offset(self) -> int | None:
+        """Where the next page starts, or `None` when this page is the last.
+
+        A page is the last when it is empty, when it reaches Ongage's `total`, or, with
+        no `total`, when it is shorter than `limit`.  With neither a `total` nor a
+        `limit` a full page cannot be told from the last one, so more is assumed: the
+        page after the end comes back empty.
+        """
+        end = self.offset + len(self.items)
+        if not self.items:
+            return None
+        if self.total is not None:
+            return end if end < self.total else None
+        if self.limit is not None and len(self.items) < self.limit:
+            return None
+        return end
+
+    @property
+    def has_next(self) -> bool:
+        """Whether another page may follow (see `next_offset`)."""
+        return self.next_offset is not None
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)

@@ -6,3 +6,6 @@ Needs the ``[redis]`` extra (redis-py).  See :mod:`ongage_async.redis._governor`
 from ._governor import GovernorUnavailableError, RedisConcurrencyCap, RedisGovernor, RedisRateBudget
 
 __all__ = ["GovernorUnavailableError", "RedisConcurrencyCap", "RedisGovernor", "RedisRateBudget"]
+
+# Tracebacks name the public path, as the package's other errors do.
+GovernorUnavailableError.__module__ = __name__

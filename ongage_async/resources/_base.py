@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import attrs
+
 from .._errors import InvalidArgumentError
 from .._response import InvalidResponseError, Response
 from .._validation import digit_id, normalize_list_id, require_text
@@ -74,14 +76,12 @@ async def offset_pages(
 ) -> AsyncIterator[T]:
     """Every item of an `offset`/`limit` collection, one page (one call) at a time."""
     check_page_size(page_size)
-    offset = 0
-    while True:
+    offset: int | None = 0
+    while offset is not None:
         page = await fetch(offset, page_size)
         for item in page:
             yield item
-        offset += len(page)
-        if len(page) < page_size or (page.total is not None and offset >= page.total):
-            return
+        offset = attrs.evolve(page, limit=page_size).next_offset
 
 
 def check_page_size(page_size: object) -> None:
@@ -109,8 +109,11 @@ def rows_of(payload: Any) -> list[Any]:
     return []
 
 
-def page_of(response: Response, model: Callable[[Any], T], offset: int = 0) -> Page[T]:
-    return Page(tuple(model(row) for row in rows_of(response.payload)), response.total, offset)
+def page_of(
+    response: Response, model: Callable[[Any], T], offset: int = 0, limit: int | None = None
+) -> Page[T]:
+    rows = tuple(model(row) for row in rows_of(response.payload))
+    return Page(rows, response.total, offset, limit)
 
 
 def list_id_of(value: int | str | None) -> str | None:
@@ -156,7 +159,7 @@ class ListedResource(APIResource, Generic[T]):
         response = await self._client.request(
             "GET", self._path, params=params, list_id=list_id, raw=True
         )
-        return page_of(response, type(self)._model, offset or 0)
+        return page_of(response, type(self)._model, offset or 0, limit)
 
     def iter(
         self, *, page_size: int = 100, list_id: int | str | None = None, **filters: Any

@@ -47,7 +47,7 @@ class EmailsResource(CollectionResource[EmailMessage]):
         response = await self._client.request(
             "GET", self._path, params=params, list_id=list_id, raw=True
         )
-        return page_of(response, EmailMessage.from_payload, (page - 1) * page_size)
+        return page_of(response, EmailMessage.from_payload, (page - 1) * page_size, page_size)
 
     async def iter(
         self, *, page_size: int = 50, list_id: int | str | None = None, **filters: Any
@@ -67,7 +67,6 @@ class EmailsResource(CollectionResource[EmailMessage]):
             )
             for item in page:
                 yield item
-            seen = (page_number - 1) * page_size + len(page)
-            if len(page) < page_size or (page.total is not None and seen >= page.total):
+            if not page.has_next:
                 return
             page_number += 1

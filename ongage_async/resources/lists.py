@@ -94,7 +94,7 @@ class ListsResource(APIResource):
         response = await self._client.request(
             "GET", "/api/lists", params=params, list_scoped=False, raw=True
         )
-        return page_of(response, List.from_payload, offset or 0)
+        return page_of(response, List.from_payload, offset or 0, limit)
 
     def iter(self, *, page_size: int = 100, **filters: Any) -> AsyncIterator[List]:
         """Every list matching `filters`, fetched one page (one call) at a time.
