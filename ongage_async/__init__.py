@@ -9,7 +9,7 @@ from ._call import NOT_GIVEN, ByteSink, Call, Handler, Middleware
 from ._client import DEFAULT_BASE_URL, OngageClient
 from ._concurrency import ConcurrencyCap, LocalConcurrencyCap
 from ._credentials import Credentials
-from ._errors import (
+from ._exceptions import (
     AmbiguousOutcomeError,
     APIConnectionError,
     APIError,
@@ -19,28 +19,33 @@ from ._errors import (
     BudgetExhaustedError,
     ClientClosedError,
     ConfigurationError,
+    ContactWriteError,
     DeadlineExceededError,
     InvalidArgumentError,
+    InvalidResponseError,
+    JobFailedError,
+    JobTimeoutError,
     ListIdConflictError,
     NotFoundError,
     OngageError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerError,
     ValidationError,
 )
 from ._governor import Governor, GovernorStats
-from ._jobs import ExportJob, ImportJob, Job, JobFailedError, JobTimeoutError, SearchJob
+from ._import import ImportProgress, ImportResult, ImportUnconfirmedError
+from ._jobs import ExportJob, ImportJob, Job, SearchJob
 from ._priority import PRIORITIES, Priority, Reserve
 from ._raw import RawResponse
-from ._response import InvalidResponseError, Response, ResponseTooLargeError
+from ._response import Response
 from ._retry import RetryPolicy
 from ._version import __version__
 from .models import (
     AllListsFieldResult,
     Contact,
     ContactStatus,
-    ContactWriteError,
     ContactWriteResult,
     EmailMessage,
     EspConnection,
@@ -94,6 +99,9 @@ __all__ = [
     "Handler",
     "Import",
     "ImportJob",
+    "ImportProgress",
+    "ImportResult",
+    "ImportUnconfirmedError",
     "InvalidArgumentError",
     "InvalidResponseError",
     "Job",
@@ -135,7 +143,7 @@ __all__ = [
 ]
 
 # Tracebacks, reprs and `except` hints name an exception by its public path
-# (`ongage_async.NotFoundError`, not `ongage_async._errors.NotFoundError`), as httpx does.
+# (`ongage_async.NotFoundError`, not `ongage_async._exceptions.NotFoundError`), as httpx does.
 for _name in __all__:
     _value = globals()[_name]
     if isinstance(_value, type) and issubclass(_value, BaseException):

@@ -15,18 +15,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 
+from ._exceptions import BodyTooLarge
+
 __all__ = ["BodyTooLarge", "read_limited"]
 
 #: How much of an over-size body an error keeps, for the message and ``body``.
 _KEEP = 1024
-
-
-class BodyTooLarge(Exception):
-    """The body went past the limit; ``head`` is its beginning."""
-
-    def __init__(self, head: bytes) -> None:
-        super().__init__("the body is larger than the limit")
-        self.head = head
 
 
 class _Inflater:

@@ -50,7 +50,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 import attrs
@@ -64,7 +64,7 @@ from ._chunking import (
     row_bytes,
     too_large,
 )
-from ._errors import (
+from ._exceptions import (
     APIConnectionError,
     APIError,
     AuthenticationError,
@@ -157,6 +157,11 @@ class BulkResult:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    @property
+    def path(self) -> Literal["calls"]:
+        """Which way the rows went: `"calls"` (an `ImportResult` says `"import"`)."""
+        return "calls"
 
     @property
     def accounted(self) -> int:

@@ -22,7 +22,7 @@ import json
 import re
 from typing import Any
 
-from ._errors import APIError, InvalidArgumentError
+from ._exceptions import APIError, InvalidArgumentError
 
 __all__ = [
     "DEFAULT_CHUNK_BYTES",

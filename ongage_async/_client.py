@@ -28,7 +28,7 @@ import httpx
 from ._call import NOT_GIVEN, Call, Handler, Middleware, _NotGiven
 from ._credentials import Credentials
 from ._download import sink_for
-from ._errors import ClientClosedError, ConfigurationError, InvalidArgumentError
+from ._exceptions import ClientClosedError, ConfigurationError, InvalidArgumentError
 from ._governor import Governor
 from ._lifetime import Lifetime
 from ._middleware import (

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 
 import attrs
 
-from ._errors import ConfigurationError
+from ._exceptions import ConfigurationError
 
 __all__ = ["Credentials", "SecretHeaders", "forget_transport_locals"]
 

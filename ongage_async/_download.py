@@ -7,7 +7,7 @@ from typing import IO
 
 import anyio
 
-from ._errors import InvalidArgumentError
+from ._exceptions import InvalidArgumentError
 
 __all__ = ["FileObjectSink", "PathSink", "sink_for"]
 

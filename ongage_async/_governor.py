@@ -37,7 +37,7 @@ import attrs
 
 from ._budget import BudgetSnapshot, RateBudget, SlidingWindowBudget
 from ._concurrency import ConcurrencyCap, LocalConcurrencyCap, SlotHold
-from ._errors import ConfigurationError
+from ._exceptions import ConfigurationError
 from ._priority import PRIORITIES, Priority, Reserve, as_reserve, rank_of
 
 __all__ = ["Attempt", "Governor", "GovernorStats"]

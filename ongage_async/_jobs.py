@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 import anyio
 
 from ._download import sink_for
-from ._errors import InvalidArgumentError, OngageError, ValidationError
+from ._exceptions import InvalidArgumentError, JobFailedError, JobTimeoutError, ValidationError
 from .models import ExportStatus, Import, SearchStatus
 
 if TYPE_CHECKING:
@@ -27,26 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["ExportJob", "ImportJob", "Job", "JobFailedError", "JobTimeoutError", "SearchJob"]
 
 StatusT = TypeVar("StatusT", Import, SearchStatus)
-
-
-class JobFailedError(OngageError):
-    """The job ended in an error status (an import's >= 90000).
-
-    Attributes:
-        job_id: The job's id.
-        status: The final status code.
-        description: What Ongage said about it (`status_desc`, or its error).
-    """
-
-    def __init__(self, kind: str, job_id: str, status: int | None, description: str) -> None:
-        super().__init__(f"{kind} {job_id} failed with status {status}: {description}")
-        self.job_id = job_id
-        self.status = status
-        self.description = description
-
-
-class JobTimeoutError(OngageError, TimeoutError):
-    """`wait(timeout=...)` ran out before the job finished."""
 
 
 _SPOOL_BYTES = 8 * 1024 * 1024
@@ -132,7 +112,11 @@ class Job(Generic[StatusT]):
         return _budget_interval(self._client)
 
     async def wait(
-        self, *, poll_interval: float | None = None, timeout: float | None = None
+        self,
+        *,
+        poll_interval: float | None = None,
+        timeout: float | None = None,
+        on_status: Callable[[StatusT], Any] | None = None,
     ) -> StatusT:
         """Poll until the job is done; return its final status.
 
@@ -144,12 +128,15 @@ class Job(Generic[StatusT]):
             poll_interval: Seconds between polls (default:
                 [`default_poll_interval`][ongage_async.Job.default_poll_interval]).
             timeout: Seconds to wait at most (default: no limit).
+            on_status: Called with each status polled (an import's `progress`, say).
         """
 
         async def finished() -> StatusT | None:
             status = await self.status()
             if status is None:
                 return None
+            if on_status is not None:
+                on_status(status)
             if self._failed(status):
                 extra: Mapping[str, Any] = getattr(status, "extra", {})
                 raise JobFailedError(

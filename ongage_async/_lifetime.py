@@ -21,7 +21,7 @@ import anyio
 
 from ._call import Call, Handler
 from ._credentials import forget_transport_locals
-from ._errors import ClientClosedError
+from ._exceptions import ClientClosedError
 from ._response import Response
 
 __all__ = ["Lifetime"]

@@ -20,7 +20,7 @@ from typing import Literal
 
 import attrs
 
-from ._errors import ConfigurationError, InvalidArgumentError
+from ._exceptions import ConfigurationError, InvalidArgumentError
 
 __all__ = [
     "BULK_PRIORITY",

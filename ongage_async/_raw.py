@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._errors import InvalidArgumentError
+from ._exceptions import InvalidArgumentError
 from ._response import Response
 
 __all__ = ["RawResponse", "capture_raw", "record_raw"]

@@ -16,39 +16,11 @@ from typing import Any
 import attrs
 import httpx
 
-from ._errors import APIError, error_for_status
+from ._exceptions import InvalidResponseError, ResponseTooLargeError, error_for_status
 
 __all__ = ["InvalidResponseError", "Response", "ResponseTooLargeError", "parse_response"]
 
 _MAX_MESSAGE = 300
-
-
-class InvalidResponseError(APIError):
-    """The server's answer could not be read as Ongage's JSON envelope.
-
-    ``transient`` is True only for a body that starts as JSON and breaks off (the
-    connection was cut): asking again may work.  A redirect, an HTML page where JSON
-    was due (a captive portal, a login page) or JSON of another shape would come back
-    the same, so they are final.
-    """
-
-    def __init__(self, message: str, *, transient: bool = False, **fields: Any) -> None:
-        super().__init__(message, **fields)
-        self.transient = transient
-
-
-class ResponseTooLargeError(InvalidResponseError):
-    """The answer grew past ``max_response_bytes`` (counted decoded) and was not read on.
-
-    ``status`` and ``headers`` are the answer's; ``body`` holds only its beginning.
-    Downloads (``client.download``, export and search files) stream to their file and
-    have no such limit.
-    """
-
-    def __init__(self, message: str, *, limit: int, **fields: Any) -> None:
-        super().__init__(message, **fields)
-        #: The ``max_response_bytes`` the answer went past.
-        self.limit = limit
 
 
 def _as_int(value: object) -> int | None:

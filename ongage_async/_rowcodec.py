@@ -35,11 +35,9 @@ from typing import Any
 
 import attrs
 
+from ._exceptions import RowError
+
 __all__ = ["RejectedRow", "RowError", "encode_row", "encode_value"]
-
-
-class RowError(ValueError):
-    """A row holds a value that cannot be sent; the message says which and why."""
 
 
 @attrs.frozen

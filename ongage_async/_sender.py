@@ -23,13 +23,14 @@ import httpx
 
 from ._body import BodyTooLarge, read_limited
 from ._call import ByteSink, Call
-from ._errors import (
+from ._exceptions import (
     APIConnectionError,
     APITimeoutError,
     ConfigurationError,
+    ResponseTooLargeError,
     describe_transport_error,
 )
-from ._response import Response, ResponseTooLargeError, parse_response
+from ._response import Response, parse_response
 
 __all__ = [
     "ATTEMPT_TIMEOUT_FACTOR",

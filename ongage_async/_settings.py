@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, unquote
 
 import httpx
 
-from ._errors import ConfigurationError, InvalidArgumentError
+from ._exceptions import ConfigurationError, InvalidArgumentError
 
 __all__ = [
     "as_deadline",
@@ -82,8 +82,7 @@ def check_base_url(base_url: str, allow_insecure: bool) -> httpx.URL:
         raise _bad_base_url(f"is not a valid URL: {_shown_url(base_url)}") from None
     if url.userinfo:
         raise _bad_base_url(
-            "must not hold credentials (user:password@host): they would show in logs and "
-            "errors",
+            "must not hold credentials (user:password@host): they would show in logs and errors",
             "; pass username=, password= and account_code= instead",
         )
     if url.scheme not in ("https", "http") or not url.host:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._errors import InvalidArgumentError
+from ._exceptions import InvalidArgumentError
 
 __all__ = ["contact_id", "digit_id", "items_of", "normalize_list_id", "require_text"]
 

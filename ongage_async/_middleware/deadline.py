@@ -11,7 +11,7 @@ import anyio
 import attrs
 
 from .._call import Call, Handler
-from .._errors import DeadlineExceededError
+from .._exceptions import DeadlineExceededError
 from .._response import Response
 
 __all__ = ["DeadlineMiddleware", "remaining"]

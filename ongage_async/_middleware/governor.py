@@ -10,7 +10,7 @@ import attrs
 
 from .._call import Call, Handler
 from .._concurrency import SlotHold
-from .._errors import BudgetExhaustedError, RateLimitError
+from .._exceptions import BudgetExhaustedError, RateLimitError
 from .._governor import Attempt, Governor
 from .._response import Response
 from .._retry import RetryPolicy

@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from .._call import Call, Handler
-from .._errors import ListIdConflictError
+from .._exceptions import ListIdConflictError
 from .._response import Response
 from .._validation import normalize_list_id
 

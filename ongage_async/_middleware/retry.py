@@ -30,15 +30,16 @@ from typing import TypeGuard
 import attrs
 
 from .._call import Call, Handler
-from .._errors import (
+from .._exceptions import (
     AmbiguousOutcomeError,
     APIConnectionError,
     APIError,
+    InvalidResponseError,
     OngageError,
     RateLimitError,
 )
 from .._governor import Governor
-from .._response import InvalidResponseError, Response
+from .._response import Response
 from .._retry import RetryPolicy
 from .deadline import remaining
 

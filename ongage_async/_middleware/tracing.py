@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from .._call import Call, Handler
-from .._errors import APIConnectionError, APIError
+from .._exceptions import APIConnectionError, APIError
 from .._response import Response
 
 __all__ = ["TracingMiddleware", "tracing_available"]

@@ -18,7 +18,7 @@ import anyio
 import typer
 
 from .._client import DEFAULT_BASE_URL, OngageClient
-from .._errors import (
+from .._exceptions import (
     APIConnectionError,
     APIError,
     AuthenticationError,

@@ -15,7 +15,6 @@ from .campaigns import (
 from .contacts import (
     Contact,
     ContactStatus,
-    ContactWriteError,
     ContactWriteResult,
     StatusChangeResult,
 )
@@ -26,7 +25,6 @@ __all__ = [
     "AllListsFieldResult",
     "Contact",
     "ContactStatus",
-    "ContactWriteError",
     "ContactWriteResult",
     "EmailMessage",
     "EspConnection",

@@ -9,13 +9,12 @@ from typing import Any, ClassVar
 
 import attrs
 
-from .._errors import OngageError
+from .._exceptions import ContactWriteError
 from ._convert import Model, WireModel, as_datetime, as_email_map, as_int, as_str, wire
 
 __all__ = [
     "Contact",
     "ContactStatus",
-    "ContactWriteError",
     "ContactWriteResult",
     "StatusChangeResult",
 ]
@@ -126,22 +125,6 @@ class Contact(Model):
             extra["ocx_status"] = raw_status  # a status we cannot type is kept, not lost
         fields = {k: v for k, v in data.items() if k not in extra}
         return cls(fields=fields, extra=extra, **values)
-
-
-class ContactWriteError(OngageError):
-    """Some contacts of a write failed (Ongage still said `error: false`).
-
-    Raised by `ContactWriteResult.raise_for_failures()`.
-
-    Attributes:
-        failed: Each failed e-mail address and Ongage's reason.
-    """
-
-    def __init__(self, failed: Mapping[str, str]) -> None:
-        shown = ", ".join(f"{email}: {why}" for email, why in list(failed.items())[:5])
-        more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
-        super().__init__(f"{len(failed)} contact(s) failed: {shown}{more}")
-        self.failed: dict[str, str] = dict(failed)
 
 
 @attrs.frozen

@@ -3,7 +3,8 @@
 Needs the ``[redis]`` extra (redis-py).  See :mod:`ongage_async.redis._governor`.
 """
 
-from ._governor import GovernorUnavailableError, RedisConcurrencyCap, RedisGovernor, RedisRateBudget
+from .._exceptions import GovernorUnavailableError
+from ._governor import RedisConcurrencyCap, RedisGovernor, RedisRateBudget
 
 __all__ = ["GovernorUnavailableError", "RedisConcurrencyCap", "RedisGovernor", "RedisRateBudget"]
 

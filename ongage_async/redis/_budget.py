@@ -17,11 +17,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import anyio
 
 from .._budget import BudgetSnapshot, SlidingWindowBudget
+from .._exceptions import FallBack, GovernorUnavailableError
 from .._lanes import Lanes
 from .._priority import Priority, rank_of
 from ._shared import (
-    FallBack,
-    GovernorUnavailableError,
     Shared,
     either,
     in_turn,

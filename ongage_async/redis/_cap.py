@@ -19,12 +19,11 @@ from typing import Any
 import anyio
 
 from .._concurrency import LocalConcurrencyCap, SlotHold
+from .._exceptions import FallBack, GovernorUnavailableError
 from .._lanes import Lanes
 from .._priority import Priority, rank_of
 from ._shared import (
     UNREACHABLE,
-    FallBack,
-    GovernorUnavailableError,
     Shared,
     either,
     in_turn,

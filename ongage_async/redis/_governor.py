@@ -36,12 +36,12 @@ import anyio
 
 from .._budget import SlidingWindowBudget
 from .._concurrency import LocalConcurrencyCap
-from .._errors import ConfigurationError
+from .._exceptions import ConfigurationError, GovernorUnavailableError
 from .._governor import Attempt, Governor
 from .._priority import Priority, Reserve, as_reserve
 from ._budget import RedisRateBudget
 from ._cap import RedisConcurrencyCap
-from ._shared import GovernorUnavailableError, Shared
+from ._shared import Shared
 
 __all__ = ["GovernorUnavailableError", "RedisConcurrencyCap", "RedisGovernor", "RedisRateBudget"]
 

@@ -21,21 +21,17 @@ import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from .._errors import OngageError
+from .._exceptions import FallBack, GovernorUnavailableError
 from .._lanes import Lanes
 from . import _scripts
 
-__all__ = ["GovernorUnavailableError"]
+__all__ = ["Shared"]
 
 logger = logging.getLogger("ongage_async")
 T = TypeVar("T")
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 #: Levels whose waiting callers are registered in Redis (a "low" one blocks nobody).
 REGISTERED_RANKS = 2
-
-
-class GovernorUnavailableError(OngageError):
-    """The shared governor's store (Redis) cannot be reached; no call was sent."""
 
 
 class Shared:
@@ -100,10 +96,6 @@ class Shared:
         """Run a clean-up script, shielded; if Redis is gone, what it cleans expires."""
         with anyio.CancelScope(shield=True), contextlib.suppress(*UNREACHABLE):
             await self.scripts[script](keys=keys, args=args)
-
-
-class FallBack(Exception):
-    """Internal: Redis failed and the policy says use the local share."""
 
 
 async def either(

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from .._errors import InvalidArgumentError
-from .._response import InvalidResponseError, Response
+from .._exceptions import InvalidArgumentError, InvalidResponseError
+from .._response import Response
 from .._validation import digit_id, normalize_list_id, require_text
 from ..models import Page
 

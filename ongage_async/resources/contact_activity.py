@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .._errors import InvalidArgumentError
+from .._exceptions import InvalidArgumentError
 from .contact_search import ContactSearchResource
 
 __all__ = ["ContactActivityResource"]

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from .._errors import InvalidArgumentError
+from .._exceptions import InvalidArgumentError
 from .._jobs import SearchJob
 from .._validation import digit_id, items_of, require_text
 from ..models import SearchStatus

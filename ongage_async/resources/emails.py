@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from .._errors import InvalidArgumentError
+from .._exceptions import InvalidArgumentError
 from ..models import EmailMessage, Page
 from ._base import CollectionResource, check_page_size, drop_none, page_of
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._errors import InvalidArgumentError
+from .._exceptions import InvalidArgumentError
 from ..models import EspConnection
 from ._base import APIResource, rows_of
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .._errors import InvalidArgumentError
+from .._exceptions import InvalidArgumentError
 from .._jobs import ExportJob
 from .._validation import digit_id, items_of, require_text
 from ._base import APIResource, created_id, list_id_of, one_of

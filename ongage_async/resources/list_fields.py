@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._errors import InvalidArgumentError
+from .._exceptions import InvalidArgumentError
 from .._validation import require_text
 from ..models import AllListsFieldResult, ListField
 from ._base import CollectionResource, drop_none, one_of

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from .._errors import InvalidArgumentError
+from .._exceptions import InvalidArgumentError
 from .._validation import normalize_list_id, require_text
 from ..models import List, Page
 from ._base import APIResource, drop_none, offset_pages, one_of, page_bounds, page_of

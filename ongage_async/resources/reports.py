@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import attrs
 
-from .._errors import InvalidArgumentError
+from .._exceptions import InvalidArgumentError
 from .._validation import items_of
 from ..models._convert import Model
 from ._base import APIResource, drop_none, list_id_of, one_of, page_bounds

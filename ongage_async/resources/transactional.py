@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._errors import InvalidArgumentError
+from .._exceptions import InvalidArgumentError
 from .._validation import items_of, require_text
 from ..models import SendResult, TransactionalCampaign
 from ._base import CollectionResource, drop_none
