@@ -28,8 +28,10 @@ from typing import Protocol, runtime_checkable
 import anyio
 import attrs
 
+from ._exceptions import ConfigurationError
 from ._lanes import Lanes
 from ._priority import Priority, rank_of
+from ._validation import non_negative_int
 
 __all__ = ["BudgetSnapshot", "RateBudget", "SlidingWindowBudget"]
 
@@ -105,9 +107,10 @@ class _Spend:
 
 
 def _count(value: object, name: str, below: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < below:
-        raise ValueError(f"{name} must be an int, 0 <= {name} < {below}, not {value!r}")
-    return value
+    count = non_negative_int(value, name=name, error=ConfigurationError)
+    if count >= below:
+        raise ConfigurationError(f"{name} must be an int, 0 <= {name} < {below}, not {value!r}")
+    return count
 
 
 class SlidingWindowBudget:

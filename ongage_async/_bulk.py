@@ -59,7 +59,6 @@ from ._chunking import (
     chunk_bytes,
     chunk_target,
     list_missing,
-    positive_int,
     resendable,
     row_bytes,
     too_large,
@@ -84,6 +83,7 @@ from ._tally import (
     status_outcome,
     write_outcome,
 )
+from ._validation import positive_int
 
 if TYPE_CHECKING:
     from ._client import OngageClient
@@ -199,7 +199,7 @@ class BulkOperation:
     ) -> None:
         # (rows, JSON bytes) a chunk may hold; it only ever drops during a run.
         self._target = chunk_target(chunk_size, max_chunk_bytes)
-        self._window_size = positive_int("dedupe_window", dedupe_window)
+        self._window_size = positive_int(dedupe_window, name="dedupe_window")
         if isinstance(rows, (str, bytes, Mapping)) or not isinstance(
             rows, (Iterable, AsyncIterable)
         ):

@@ -23,6 +23,7 @@ import re
 from typing import Any
 
 from ._exceptions import APIError, InvalidArgumentError
+from ._validation import positive_int
 
 __all__ = [
     "DEFAULT_CHUNK_BYTES",
@@ -47,23 +48,16 @@ SAFETY_CHUNK_BYTES = 256 * 1024
 _TOO_LARGE = ("entity too large", "payload too large", "request too large", "too many contacts")
 
 
-def positive_int(name: str, value: Any, top: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgumentError(f"{name} must be a positive int, not {value!r:.40}")
-    if top is not None and value > top:
-        raise InvalidArgumentError(
-            f"{name} must be at most {top}, not {value}: Ongage advises 5-50 contacts a call, "
-            f"up to {top} for very small rows (use imports for mass updates)"
-        )
-    return value
-
-
 def chunk_target(chunk_size: int | None, max_chunk_bytes: int | None) -> tuple[int, int]:
     """The (rows, bytes) a chunk may hold at the start of a run; ``None`` is automatic."""
-    if chunk_size is not None:
-        positive_int("chunk_size", chunk_size, MAX_CHUNK_SIZE)
+    if chunk_size is not None and positive_int(chunk_size, name="chunk_size") > MAX_CHUNK_SIZE:
+        raise InvalidArgumentError(
+            f"chunk_size must be at most {MAX_CHUNK_SIZE}, not {chunk_size}: Ongage advises "
+            f"5-50 contacts a call, up to {MAX_CHUNK_SIZE} for very small rows (use imports "
+            "for mass updates)"
+        )
     if max_chunk_bytes is not None:
-        positive_int("max_chunk_bytes", max_chunk_bytes)
+        positive_int(max_chunk_bytes, name="max_chunk_bytes")
     else:
         max_chunk_bytes = DEFAULT_CHUNK_BYTES if chunk_size is None else SAFETY_CHUNK_BYTES
     return chunk_size or DEFAULT_CHUNK_SIZE, max_chunk_bytes

@@ -46,15 +46,15 @@ from ._raw import RawResponse, capture_raw, record_raw
 from ._response import Response
 from ._retry import RetryPolicy
 from ._sender import DEFAULT_MAX_RESPONSE_BYTES, HTTPSender, check_answer_limits
-from ._settings import (
+from ._validation import (
     as_deadline,
     as_timeout,
     check_base_url,
     check_json,
     check_params,
     check_path,
+    object_id,
 )
-from ._validation import normalize_list_id
 from ._version import __version__
 from ._wire import trace_requests
 
@@ -150,7 +150,7 @@ class OngageClient(Namespaces):
         level = None if priority is None else check_priority(priority, setting=True)
         kept = as_reserve(reserve)
         try:
-            default_list = None if list_id is None else normalize_list_id(list_id)
+            default_list = None if list_id is None else object_id(list_id, name="list_id")
             gov = governor or Governor.local(
                 rate_limit, rate_period, max_concurrency, reserve=kept, pace_low=pace_low
             )
@@ -231,7 +231,7 @@ class OngageClient(Namespaces):
         if not isinstance(timeout, _NotGiven):
             changes["timeout"] = as_timeout(timeout)
         if not isinstance(list_id, _NotGiven):
-            changes["list_id"] = None if list_id is None else normalize_list_id(list_id)
+            changes["list_id"] = None if list_id is None else object_id(list_id, name="list_id")
         if not isinstance(deadline, _NotGiven):
             changes["deadline"] = as_deadline(deadline)
         if not isinstance(priority, _NotGiven):
@@ -331,7 +331,7 @@ class OngageClient(Namespaces):
             path=check_path(path),
             params=params,
             json=json,
-            list_id=None if list_id is None else normalize_list_id(list_id),
+            list_id=None if list_id is None else object_id(list_id, name="list_id"),
             default_list_id=self._defaults.list_id,
             list_scoped=list_scoped,
             idempotent=idempotent,
@@ -398,7 +398,7 @@ class OngageClient(Namespaces):
             method="GET",
             path=check_path(path),
             params=params,
-            list_id=None if list_id is None else normalize_list_id(list_id),
+            list_id=None if list_id is None else object_id(list_id, name="list_id"),
             default_list_id=self._defaults.list_id,
             list_scoped=list_scoped,
             retry=self._defaults.retry,

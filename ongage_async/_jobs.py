@@ -19,6 +19,7 @@ import anyio
 
 from ._download import sink_for
 from ._exceptions import InvalidArgumentError, JobFailedError, JobTimeoutError, ValidationError
+from ._validation import positive_int
 from .models import ExportStatus, Import, SearchStatus
 
 if TYPE_CHECKING:
@@ -306,8 +307,7 @@ class SearchJob(Job[SearchStatus]):
         Args:
             page_size: Rows a call.
         """
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise InvalidArgumentError("page_size must be a positive int")
+        positive_int(page_size, name="page_size")
         offset = 0
         while True:
             response = await self._client.request(

@@ -21,6 +21,7 @@ from typing import Literal
 import attrs
 
 from ._exceptions import ConfigurationError, InvalidArgumentError
+from ._validation import non_negative_int, validator
 
 __all__ = [
     "BULK_PRIORITY",
@@ -77,11 +78,6 @@ def _share(_: Reserve, attribute: attrs.Attribute[float], value: object) -> None
         )
 
 
-def _slots(_: Reserve, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigurationError(f"Reserve.{attribute.name} must be an int >= 0, not {value!r:.40}")
-
-
 @attrs.frozen
 class Reserve:
     """The part of the budget and of the in-flight cap that only ``"high"`` calls may use.
@@ -103,7 +99,7 @@ class Reserve:
     #: The fraction of the window's calls kept for ``"high"`` calls (rounded down).
     share: float = attrs.field(default=0.1, validator=_share)
     #: In-flight slots kept for ``"high"`` calls.
-    slots: int = attrs.field(default=1, validator=_slots)
+    slots: int = attrs.field(default=1, validator=validator(non_negative_int))
 
     def calls(self, limit: int) -> int:
         """Tokens kept for ``"high"`` calls out of a window of ``limit``: always fewer than

@@ -18,6 +18,8 @@ import random
 
 import attrs
 
+from ._validation import non_negative_int, validator
+
 __all__ = ["RetryPolicy"]
 
 
@@ -26,11 +28,6 @@ def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) ->
         raise ValueError(f"{attribute.name} must be a number >= 0, not {value!r}")
     if math.isinf(value) or math.isnan(value):
         raise ValueError(f"{attribute.name} must be finite, not {value!r}")
-
-
-def _retries(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"{attribute.name} must be an int >= 0, not {value!r}")
 
 
 @attrs.frozen
@@ -51,7 +48,7 @@ class RetryPolicy:
       of the whole governor after a 429.
     """
 
-    max_retries: int = attrs.field(default=5, validator=_retries)
+    max_retries: int = attrs.field(default=5, validator=validator(non_negative_int))
     base_delay: float = attrs.field(default=60.0, validator=_non_negative)
     multiplier: float = attrs.field(default=2.0, validator=_non_negative)
     max_delay: float = attrs.field(default=960.0, validator=_non_negative)
@@ -60,7 +57,7 @@ class RetryPolicy:
         default=frozenset({500, 502, 503, 504}), converter=frozenset
     )
     connection_retries: int | None = attrs.field(
-        default=None, validator=attrs.validators.optional(_retries)
+        default=None, validator=attrs.validators.optional(validator(non_negative_int))
     )
     connection_base_delay: float = attrs.field(default=0.5, validator=_non_negative)
     connection_max_delay: float = attrs.field(default=4.0, validator=_non_negative)

@@ -18,14 +18,14 @@ import attrs
 from .._call import Call, Handler
 from .._exceptions import ListIdConflictError
 from .._response import Response
-from .._validation import normalize_list_id
+from .._validation import object_id
 
 __all__ = ["ListIdMiddleware"]
 
 
 def _carried(where: str, container: Any) -> str | None:
     if isinstance(container, Mapping) and container.get("list_id") is not None:
-        return normalize_list_id(container["list_id"], where=f"list_id in the {where}")
+        return object_id(container["list_id"], name=f"list_id in the {where}")
     return None
 
 

@@ -13,7 +13,7 @@ import attrs
 
 from .._exceptions import InvalidArgumentError, InvalidResponseError
 from .._response import Response
-from .._validation import digit_id, normalize_list_id, require_text
+from .._validation import object_id, one_of, page_bounds, positive_int, require_text
 from ..models import Page
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ __all__ = [
     "APIResource",
     "CollectionResource",
     "ListedResource",
-    "check_page_size",
     "created_id",
     "drop_none",
     "list_id_of",
@@ -52,41 +51,17 @@ def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def one_of(value: object, allowed: tuple[str, ...], *, name: str) -> str | None:
-    """Check an enum-like argument before anything is sent."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or value not in allowed:
-        raise InvalidArgumentError(f"{name} must be one of {', '.join(allowed)}; got {value!r:.40}")
-    return value
-
-
-def page_bounds(offset: object, limit: object) -> tuple[int | None, int | None]:
-    """Validate `offset`/`limit` paging arguments."""
-    for name, value in (("offset", offset), ("limit", limit)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 0
-        ):
-            raise InvalidArgumentError(f"{name} must be an int >= 0, not {value!r:.40}")
-    return offset, limit  # type: ignore[return-value]
-
-
 async def offset_pages(
     fetch: Callable[[int, int], Awaitable[Page[T]]], page_size: int
 ) -> AsyncIterator[T]:
     """Every item of an `offset`/`limit` collection, one page (one call) at a time."""
-    check_page_size(page_size)
+    positive_int(page_size, name="page_size")
     offset: int | None = 0
     while offset is not None:
         page = await fetch(offset, page_size)
         for item in page:
             yield item
         offset = attrs.evolve(page, limit=page_size).next_offset
-
-
-def check_page_size(page_size: object) -> None:
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-        raise InvalidArgumentError(f"page_size must be a positive int, not {page_size!r:.40}")
 
 
 def created_id(payload: Any, what: str) -> str:
@@ -117,7 +92,7 @@ def page_of(
 
 
 def list_id_of(value: int | str | None) -> str | None:
-    return None if value is None else normalize_list_id(value)
+    return None if value is None else object_id(value, name="list_id")
 
 
 class ListedResource(APIResource, Generic[T]):
@@ -134,7 +109,7 @@ class ListedResource(APIResource, Generic[T]):
         return list_id_of(list_id) or self._client.list_id
 
     def _item(self, item_id: int | str) -> str:
-        return f"{self._path}/{digit_id(item_id)}"
+        return f"{self._path}/{object_id(item_id)}"
 
     async def list(
         self,

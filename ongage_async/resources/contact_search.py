@@ -18,9 +18,9 @@ import attrs
 
 from .._exceptions import InvalidArgumentError
 from .._jobs import SearchJob
-from .._validation import digit_id, items_of, require_text
+from .._validation import items_of, object_id, one_of, require_text
 from ..models import SearchStatus
-from ._base import ListedResource, created_id, drop_none, one_of
+from ._base import ListedResource, created_id, drop_none
 
 __all__ = ["OPERATORS", "ContactSearchResource", "Criterion", "criterion_wire"]
 
@@ -79,7 +79,7 @@ def criterion_wire(item: Mapping[str, Any]) -> dict[str, Any]:
     if name is not None and (not isinstance(name, str) or not name):
         raise InvalidArgumentError(f"field_name must be a non-empty string, not {name!r:.40}")
     if field_id is not None:
-        wire["field_id"] = int(digit_id(field_id, name="field_id"))
+        wire["field_id"] = int(object_id(field_id, name="field_id"))
     one_of(wire.get("operator"), OPERATORS, name="operator")
     if "condition" in wire:
         one_of(wire["condition"], CONDITIONS, name="condition")
@@ -176,7 +176,7 @@ class ContactSearchResource(ListedResource[SearchStatus]):
             list_id: The list it runs in (default: the client's list).
         """
         lid = self._list_context(list_id)
-        return SearchJob(self._client, digit_id(search_id, name="search_id"), lid, self._path)
+        return SearchJob(self._client, object_id(search_id, name="search_id"), lid, self._path)
 
     async def get(self, search_id: int | str, *, list_id: int | str | None = None) -> SearchStatus:
         """A search's status: `GET /api/contact_search/<id>` (status 1 pending, 2 done).

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from .._exceptions import InvalidArgumentError
+from .._validation import positive_int
 from ..models import EmailMessage, Page
-from ._base import CollectionResource, check_page_size, drop_none, page_of
+from ._base import CollectionResource, drop_none, page_of
 
 __all__ = ["EmailsResource"]
 
@@ -40,9 +40,8 @@ class EmailsResource(CollectionResource[EmailMessage]):
                 `template` or `folder`), `name`, `parent_id`, `subject`,
                 `modified_from`, `modified_to`, `created_by`, `favorite`.
         """
-        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-            raise InvalidArgumentError(f"page starts at 1, not {page!r:.40}")
-        check_page_size(page_size)
+        positive_int(page, name="page (from 1)")
+        positive_int(page_size, name="page_size")
         params = drop_none({**filters, "page": page, "page_size": page_size})
         response = await self._client.request(
             "GET", self._path, params=params, list_id=list_id, raw=True
@@ -59,7 +58,7 @@ class EmailsResource(CollectionResource[EmailMessage]):
             list_id: The list (default: the client's list).
             **filters: As for [`list`][ongage_async.resources.EmailsResource.list].
         """
-        check_page_size(page_size)
+        positive_int(page_size, name="page_size")
         page_number = 1
         while True:
             page = await self.list(

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from .._exceptions import InvalidArgumentError
 from .._jobs import ExportJob
-from .._validation import digit_id, items_of, require_text
-from ._base import APIResource, created_id, list_id_of, one_of
+from .._validation import items_of, object_id, one_of, require_text
+from ._base import APIResource, created_id, list_id_of
 
 __all__ = ["DATE_FORMATS", "EXPORT_STATUSES", "ExportsResource"]
 
@@ -44,7 +44,7 @@ SEGMENT_ONLY_STATUSES = ("bounced", "complaint")
 
 
 def _ids(values: Sequence[int | str], name: str) -> list[int]:
-    return [int(digit_id(v, name=f"each of {name}")) for v in items_of(values, name=name)]
+    return [int(object_id(v, name=f"each of {name}")) for v in items_of(values, name=name)]
 
 
 class ExportsResource(APIResource):
@@ -132,7 +132,7 @@ class ExportsResource(APIResource):
             list_id: The list it was started in (default: the client's list).
         """
         lid = list_id_of(list_id) or self._client.list_id
-        return ExportJob(self._client, digit_id(export_id, name="export_id"), lid)
+        return ExportJob(self._client, object_id(export_id, name="export_id"), lid)
 
 
 def _missing(name: str, allowed: tuple[str, ...]) -> str:

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._exceptions import InvalidArgumentError
-from .._validation import require_text
+from .._validation import non_negative_int, one_of, require_text
 from ..models import AllListsFieldResult, ListField
-from ._base import CollectionResource, drop_none, one_of
+from ._base import CollectionResource, drop_none
 
 __all__ = ["FIELD_TYPES", "ListFieldsResource"]
 
@@ -28,9 +28,7 @@ def check_field(values: Mapping[str, Any], *, creating: bool) -> None:
         require_text(values.get(name), name=name)
     if values.get("type") is None:
         raise InvalidArgumentError(f"type is required, one of {', '.join(FIELD_TYPES)}")
-    position = values.get("position")
-    if isinstance(position, bool) or not isinstance(position, int) or position < 0:
-        raise InvalidArgumentError(f"position is required, an int >= 0, not {position!r:.40}")
+    non_negative_int(values.get("position"), name="position (required)")
     if values["type"] == "date":
         require_text(values.get("format"), name="format (required for a date field)")
 

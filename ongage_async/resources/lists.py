@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from .._exceptions import InvalidArgumentError
-from .._validation import normalize_list_id, require_text
+from .._validation import object_id, one_of, page_bounds, require_text
 from ..models import List, Page
-from ._base import APIResource, drop_none, offset_pages, one_of, page_bounds, page_of
+from ._base import APIResource, drop_none, offset_pages, page_of
 
 __all__ = ["ListsResource"]
 
@@ -40,7 +40,7 @@ class ListsResource(APIResource):
         Args:
             list_id: The list's id.
         """
-        lid = normalize_list_id(list_id)
+        lid = object_id(list_id, name="list_id")
         return _list_from(await self._client.request("GET", f"/api/lists/{lid}", list_scoped=False))
 
     async def list(
@@ -174,7 +174,7 @@ class ListsResource(APIResource):
             **settings: The other list settings Ongage documents, sent as given (such as
                 `frequency_active`, with `frequency_html` and `frequencies`).
         """
-        lid = normalize_list_id(list_id)
+        lid = object_id(list_id, name="list_id")
         if "list_id" in settings or "id" in settings:
             raise InvalidArgumentError("the list is named by list_id=, not in the settings")
         body = drop_none(
@@ -205,7 +205,7 @@ class ListsResource(APIResource):
             default: Ongage's `default` flag for the copy (whether it becomes the
                 default list).
         """
-        lid = normalize_list_id(list_id)
+        lid = object_id(list_id, name="list_id")
         body = {
             "create": True,
             "name": require_text(name, name="name"),
@@ -225,7 +225,7 @@ class ListsResource(APIResource):
         Args:
             list_id: The list's id.
         """
-        lid = normalize_list_id(list_id)
+        lid = object_id(list_id, name="list_id")
         await self._client.request("DELETE", f"/api/lists/{lid}", list_scoped=False)
 
 

@@ -20,9 +20,9 @@ from typing import Any, Literal
 import attrs
 
 from .._exceptions import InvalidArgumentError
-from .._validation import items_of
+from .._validation import items_of, one_of, page_bounds
 from ..models._convert import Model
-from ._base import APIResource, drop_none, list_id_of, one_of, page_bounds
+from ._base import APIResource, drop_none, list_id_of
 
 __all__ = ["Report", "ReportsResource"]
 
