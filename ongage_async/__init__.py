@@ -5,7 +5,7 @@ The public API is listed here, once; everything else lives in private modules.
 
 from ._budget import BudgetSnapshot, RateBudget, SlidingWindowBudget
 from ._bulk import BulkOperation, BulkProgress, BulkResult
-from ._call import NOT_GIVEN, ByteSink, Call, Handler, Middleware
+from ._call import USE_CLIENT_DEFAULT, ByteSink, Call, Handler, Middleware
 from ._client import DEFAULT_BASE_URL, OngageClient
 from ._concurrency import ConcurrencyCap, LocalConcurrencyCap
 from ._credentials import Credentials
@@ -114,7 +114,7 @@ __all__ = [
     "Mailing",
     "MailingStatus",
     "Middleware",
-    "NOT_GIVEN",
+    "USE_CLIENT_DEFAULT",
     "NotFoundError",
     "OngageClient",
     "OngageError",

@@ -17,27 +17,52 @@ from ._priority import Priority
 from ._response import Response
 from ._retry import RetryPolicy
 
-__all__ = ["ByteSink", "Call", "Handler", "Middleware", "NOT_GIVEN"]
+__all__ = [
+    "USE_CLIENT_DEFAULT",
+    "ByteSink",
+    "Call",
+    "Handler",
+    "Middleware",
+    "UseClientDefault",
+    "chosen_list",
+]
 
 
-class _NotGiven:
-    """Marks an argument the caller did not pass (``None`` can be a real value)."""
+class UseClientDefault:
+    """The default of a call's option: "what the client (or view) says", as in httpx.
 
-    _instance: _NotGiven | None = None
+    It is not ``None``, because ``None`` has a meaning of its own: ``list_id=None``
+    sends no list id, ``deadline=None`` sets none.  Its one instance is
+    :data:`USE_CLIENT_DEFAULT`.
+    """
 
-    def __new__(cls) -> _NotGiven:
+    _instance: UseClientDefault | None = None
+
+    def __new__(cls) -> UseClientDefault:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
 
     def __repr__(self) -> str:
-        return "NOT_GIVEN"
+        return "USE_CLIENT_DEFAULT"
 
     def __bool__(self) -> bool:
         return False
 
 
-NOT_GIVEN = _NotGiven()
+#: Leave an option as the client (or view) has it; see :class:`UseClientDefault`.
+USE_CLIENT_DEFAULT = UseClientDefault()
+
+
+def chosen_list(list_id: int | str | None) -> int | str | UseClientDefault:
+    """A namespace method's ``list_id`` as ``request()`` takes it.
+
+    On a namespace method ``list_id=None`` means "the client's list" (a method for the
+    account's default list takes a view: ``with_options(list_id=None)``); on
+    ``request()`` None means no list id at all, so it becomes ``USE_CLIENT_DEFAULT``.
+    """
+    return USE_CLIENT_DEFAULT if list_id is None else list_id
+
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 

@@ -25,7 +25,7 @@ import anyio
 import attrs
 import httpx
 
-from ._call import NOT_GIVEN, Call, Handler, Middleware, _NotGiven
+from ._call import USE_CLIENT_DEFAULT, ByteSink, Call, Handler, Middleware, UseClientDefault
 from ._credentials import Credentials
 from ._download import sink_for
 from ._exceptions import ClientClosedError, ConfigurationError, InvalidArgumentError
@@ -44,7 +44,7 @@ from ._namespaces import Namespaces
 from ._priority import BULK_PRIORITY, Priority, Reserve, as_reserve, check_priority
 from ._raw import RawResponse, capture_raw, record_raw
 from ._response import Response
-from ._retry import RetryPolicy
+from ._retry import RetryPolicy, as_retry
 from ._sender import DEFAULT_MAX_RESPONSE_BYTES, HTTPSender, check_answer_limits
 from ._validation import (
     as_deadline,
@@ -143,8 +143,7 @@ class OngageClient(Namespaces):
         url = check_base_url(base_url, allow_insecure)
         if list_id is None:
             list_id = os.environ.get("ONGAGE_LIST_ID") or None
-        if retry is not False and not isinstance(retry, RetryPolicy):
-            raise ConfigurationError(f"retry must be a RetryPolicy or False, not {retry!r}")
+        policy = as_retry(retry, ConfigurationError)
         if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
             raise ConfigurationError("transport must be an httpx.AsyncBaseTransport")
         level = None if priority is None else check_priority(priority, setting=True)
@@ -157,7 +156,7 @@ class OngageClient(Namespaces):
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
         self._defaults = _CallDefaults(
-            default_list, retry or None, as_timeout(timeout), as_deadline(deadline), level
+            default_list, policy, as_timeout(timeout), as_deadline(deadline), level
         )
 
         slots = gov.cap.max_concurrency
@@ -202,12 +201,12 @@ class OngageClient(Namespaces):
     def with_options(
         self,
         *,
-        retry: RetryPolicy | Literal[False] | _NotGiven = NOT_GIVEN,
-        timeout: float | httpx.Timeout | _NotGiven = NOT_GIVEN,
-        list_id: int | str | _NotGiven | None = NOT_GIVEN,
-        deadline: float | _NotGiven | None = NOT_GIVEN,
-        priority: Priority | _NotGiven | None = NOT_GIVEN,
-        max_retries: int | _NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | Literal[False] | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: float | httpx.Timeout | UseClientDefault = USE_CLIENT_DEFAULT,
+        list_id: int | str | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        deadline: float | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        priority: Priority | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        max_retries: int | UseClientDefault = USE_CLIENT_DEFAULT,
     ) -> OngageClient:
         """A view with other defaults that shares this client's pool and governor.
 
@@ -218,23 +217,21 @@ class OngageClient(Namespaces):
         httpx and the OpenAI SDK); ``max_retries=0`` sends each call once.
         """
         changes: dict[str, Any] = {}
-        if not isinstance(retry, _NotGiven):
-            if retry is not False and not isinstance(retry, RetryPolicy):
-                raise ConfigurationError(f"retry must be a RetryPolicy or False, not {retry!r}")
-            changes["retry"] = retry or None
-        if not isinstance(max_retries, _NotGiven):
+        if not isinstance(retry, UseClientDefault):
+            changes["retry"] = as_retry(retry, ConfigurationError)
+        if not isinstance(max_retries, UseClientDefault):
             policy = changes.get("retry", self._defaults.retry) or RetryPolicy()
             try:
                 changes["retry"] = attrs.evolve(policy, max_retries=max_retries)
             except ValueError as exc:
                 raise ConfigurationError(str(exc)) from None
-        if not isinstance(timeout, _NotGiven):
+        if not isinstance(timeout, UseClientDefault):
             changes["timeout"] = as_timeout(timeout)
-        if not isinstance(list_id, _NotGiven):
+        if not isinstance(list_id, UseClientDefault):
             changes["list_id"] = None if list_id is None else object_id(list_id, name="list_id")
-        if not isinstance(deadline, _NotGiven):
+        if not isinstance(deadline, UseClientDefault):
             changes["deadline"] = as_deadline(deadline)
-        if not isinstance(priority, _NotGiven):
+        if not isinstance(priority, UseClientDefault):
             level = None if priority is None else check_priority(priority, setting=True)
             changes["priority"] = level
         view = object.__new__(type(self))
@@ -266,13 +263,13 @@ class OngageClient(Namespaces):
         *,
         params: Mapping[str, Any] | None = ...,
         json: Any = ...,
-        list_id: int | str | None = ...,
+        list_id: int | str | UseClientDefault | None = ...,
         idempotent: bool | None = ...,
         list_scoped: bool = ...,
-        retry: RetryPolicy | Literal[False] | _NotGiven = ...,
-        timeout: float | httpx.Timeout | _NotGiven = ...,
-        deadline: float | _NotGiven | None = ...,
-        priority: Priority | _NotGiven = ...,
+        retry: RetryPolicy | Literal[False] | UseClientDefault = ...,
+        timeout: float | httpx.Timeout | UseClientDefault = ...,
+        deadline: float | UseClientDefault | None = ...,
+        priority: Priority | UseClientDefault = ...,
         raw: Literal[False] = ...,
     ) -> Any: ...
 
@@ -284,13 +281,13 @@ class OngageClient(Namespaces):
         *,
         params: Mapping[str, Any] | None = ...,
         json: Any = ...,
-        list_id: int | str | None = ...,
+        list_id: int | str | UseClientDefault | None = ...,
         idempotent: bool | None = ...,
         list_scoped: bool = ...,
-        retry: RetryPolicy | Literal[False] | _NotGiven = ...,
-        timeout: float | httpx.Timeout | _NotGiven = ...,
-        deadline: float | _NotGiven | None = ...,
-        priority: Priority | _NotGiven = ...,
+        retry: RetryPolicy | Literal[False] | UseClientDefault = ...,
+        timeout: float | httpx.Timeout | UseClientDefault = ...,
+        deadline: float | UseClientDefault | None = ...,
+        priority: Priority | UseClientDefault = ...,
         raw: Literal[True],
     ) -> Response: ...
 
@@ -301,56 +298,90 @@ class OngageClient(Namespaces):
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
-        list_id: int | str | None = None,
+        list_id: int | str | UseClientDefault | None = USE_CLIENT_DEFAULT,
         idempotent: bool | None = None,
         list_scoped: bool = True,
-        retry: RetryPolicy | Literal[False] | _NotGiven = NOT_GIVEN,
-        timeout: float | httpx.Timeout | _NotGiven = NOT_GIVEN,
-        deadline: float | _NotGiven | None = NOT_GIVEN,
-        priority: Priority | _NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | Literal[False] | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: float | httpx.Timeout | UseClientDefault = USE_CLIENT_DEFAULT,
+        deadline: float | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        priority: Priority | UseClientDefault = USE_CLIENT_DEFAULT,
         raw: bool = False,
     ) -> Any:
         """Send one call through the chain; return the payload (or a :class:`Response`).
 
-        ``idempotent`` overrides the method's default (GET/PUT/DELETE are, POST is not)
-        and decides whether a 5xx or a lost answer may be retried.  ``priority``
-        (``"high"``, ``"normal"`` or ``"low"``) overrides the view's level for this call.
+        Every option left at ``USE_CLIENT_DEFAULT`` is the client's (or view's);
+        ``list_id=None`` sends no list id (the account's default list), as
+        ``with_options(list_id=None)`` does.  ``idempotent`` overrides the method's
+        default (GET/PUT/DELETE are, POST is not) and decides whether a 5xx or a lost
+        answer may be retried.  ``priority`` (``"high"``, ``"normal"`` or ``"low"``)
+        overrides the view's level for this call.
         """
-        if self._shared.lifetime.closed:
-            raise ClientClosedError("this OngageClient has been closed")
         verb = method.upper() if isinstance(method, str) else ""
         if verb not in _METHODS:
             raise InvalidArgumentError(f"method must be one of {sorted(_METHODS)}, not {method!r}")
-        check_params(params)
         if idempotent is not None and not isinstance(idempotent, bool):
             raise InvalidArgumentError("idempotent must be True, False or None")
-        if not isinstance(retry, (_NotGiven, RetryPolicy)) and retry is not False:
-            raise InvalidArgumentError("retry must be a RetryPolicy or False")
-        call = Call(
-            method=verb,
-            path=check_path(path),
+        call = self._build_call(
+            verb,
+            path,
             params=params,
-            json=json,
-            list_id=None if list_id is None else object_id(list_id, name="list_id"),
-            default_list_id=self._defaults.list_id,
+            list_id=list_id,
             list_scoped=list_scoped,
-            idempotent=idempotent,
-            retry=self._defaults.retry if isinstance(retry, _NotGiven) else (retry or None),
-            timeout=(
-                self._defaults.timeout if isinstance(timeout, _NotGiven) else as_timeout(timeout)
-            ),
-            deadline_at=self._deadline_at(deadline),
-            priority=self._priority(priority),
+            retry=retry,
+            timeout=timeout,
+            deadline=deadline,
+            priority=priority,
         )
         if json is not None:
             check_json(json)
+        call = attrs.evolve(call, json=json, idempotent=idempotent)
         response = await self._shared.lifetime.run(self._shared.chain, call)
         record_raw(response)
         return response if raw else response.payload
 
-    def _priority(self, priority: Priority | _NotGiven) -> Priority:
+    def _build_call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        list_id: int | str | UseClientDefault | None,
+        list_scoped: bool,
+        retry: RetryPolicy | Literal[False] | UseClientDefault,
+        timeout: float | httpx.Timeout | UseClientDefault,
+        deadline: float | UseClientDefault | None,
+        priority: Priority | UseClientDefault,
+        sink: ByteSink | None = None,
+    ) -> Call:
+        """The one place a call is built: each option, the call's or the view's, checked."""
+        if self._shared.lifetime.closed:
+            raise ClientClosedError("this OngageClient has been closed")
+        check_params(params)
+        defaults = self._defaults
+        return Call(
+            method=method,
+            path=check_path(path),
+            params=params,
+            # USE_CLIENT_DEFAULT: the view's list; None: none; else this one.
+            list_id=None
+            if list_id is None or isinstance(list_id, UseClientDefault)
+            else object_id(list_id, name="list_id"),
+            default_list_id=None if list_id is None else defaults.list_id,
+            list_scoped=list_scoped,
+            retry=defaults.retry
+            if isinstance(retry, UseClientDefault)
+            else as_retry(retry, InvalidArgumentError),
+            timeout=defaults.timeout
+            if isinstance(timeout, UseClientDefault)
+            else as_timeout(timeout, InvalidArgumentError),
+            deadline_at=self._deadline_at(deadline),
+            priority=self._priority(priority),
+            sink=sink,
+        )
+
+    def _priority(self, priority: Priority | UseClientDefault) -> Priority:
         """The call's level: its own, else its bulk run's, else the view's, else "normal"."""
-        if not isinstance(priority, _NotGiven):
+        if not isinstance(priority, UseClientDefault):
             return check_priority(priority)
         return BULK_PRIORITY.get() or self._defaults.priority or "normal"
 
@@ -360,15 +391,12 @@ class OngageClient(Namespaces):
         :meth:`with_options`)."""
         return self._defaults.priority
 
-    def _deadline_at(self, deadline: float | _NotGiven | None) -> float | None:
-        try:
-            seconds = (
-                self._defaults.deadline
-                if isinstance(deadline, _NotGiven)
-                else as_deadline(deadline)
-            )
-        except ConfigurationError as exc:
-            raise InvalidArgumentError(str(exc)) from None
+    def _deadline_at(self, deadline: float | UseClientDefault | None) -> float | None:
+        seconds = (
+            self._defaults.deadline
+            if isinstance(deadline, UseClientDefault)
+            else as_deadline(deadline, InvalidArgumentError)
+        )
         return None if seconds is None else anyio.current_time() + seconds
 
     async def download(
@@ -377,38 +405,35 @@ class OngageClient(Namespaces):
         destination: str | os.PathLike[str] | IO[bytes],
         *,
         params: Mapping[str, Any] | None = None,
-        list_id: int | str | None = None,
+        list_id: int | str | UseClientDefault | None = USE_CLIENT_DEFAULT,
         list_scoped: bool = True,
-        deadline: float | _NotGiven | None = NOT_GIVEN,
-        priority: Priority | _NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | Literal[False] | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: float | httpx.Timeout | UseClientDefault = USE_CLIENT_DEFAULT,
+        deadline: float | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        priority: Priority | UseClientDefault = USE_CLIENT_DEFAULT,
     ) -> int:
         """``GET`` a file (an export's ZIP, a search's CSV) into ``destination``, streamed.
 
         Returns the number of bytes written.  A JSON answer instead of a file (an error,
-        or 412 "not finished yet") raises as any call does.  The client's (or view's)
-        deadline bounds the whole download, as it bounds any call; ``deadline=`` changes
-        it for this one, and ``priority=`` its level.
+        or 412 "not finished yet") raises as any call does.  Its options mean what they
+        mean for :meth:`request`: the client's (or view's) deadline bounds the whole
+        download, as it bounds any call.
         """
-        if self._shared.lifetime.closed:
-            raise ClientClosedError("this OngageClient has been closed")
-        check_params(params)
-        level = self._priority(priority)  # checked before the destination is opened
-        sink = sink_for(destination)
-        call = Call(
-            method="GET",
-            path=check_path(path),
+        # Built (and so checked) before the destination is opened.
+        call = self._build_call(
+            "GET",
+            path,
             params=params,
-            list_id=None if list_id is None else object_id(list_id, name="list_id"),
-            default_list_id=self._defaults.list_id,
+            list_id=list_id,
             list_scoped=list_scoped,
-            retry=self._defaults.retry,
-            timeout=self._defaults.timeout,
-            deadline_at=self._deadline_at(deadline),
-            priority=level,
-            sink=sink,
+            retry=retry,
+            timeout=timeout,
+            deadline=deadline,
+            priority=priority,
         )
+        sink = sink_for(destination)
         try:
-            await self._shared.lifetime.run(self._shared.chain, call)
+            await self._shared.lifetime.run(self._shared.chain, attrs.evolve(call, sink=sink))
         finally:
             await sink.close()
         return sink.written

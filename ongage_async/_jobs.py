@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import anyio
 
+from ._call import chosen_list
 from ._download import sink_for
 from ._exceptions import InvalidArgumentError, JobFailedError, JobTimeoutError, ValidationError
 from ._validation import positive_int
@@ -101,7 +102,7 @@ class Job(Generic[StatusT]):
         """One poll, one call: the job's status now, or `None` while Ongage answers 412."""
         try:
             payload = await self._client.request(
-                "GET", f"{self._path}/{self.id}", list_id=self.list_id
+                "GET", f"{self._path}/{self.id}", list_id=chosen_list(self.list_id)
             )
         except ValidationError:
             return None
@@ -210,7 +211,7 @@ class ExportJob:
         """One `GET .../retrieve` into `destination`; `None` while Ongage says 412."""
         try:
             return await self._client.download(
-                f"{self._path}/{self.id}/retrieve", destination, list_id=self.list_id
+                f"{self._path}/{self.id}/retrieve", destination, list_id=chosen_list(self.list_id)
             )
         except ValidationError:
             return None
@@ -313,7 +314,7 @@ class SearchJob(Job[SearchStatus]):
             response = await self._client.request(
                 "GET",
                 f"{self._path}/{self.id}/result",
-                list_id=self.list_id,
+                list_id=chosen_list(self.list_id),
                 params={"offset": offset, "limit": page_size},
                 raw=True,
             )
@@ -335,7 +336,7 @@ class SearchJob(Job[SearchStatus]):
             destination: A file path, or a binary file open for writing.
         """
         return await self._client.download(
-            f"{self._path}/{self.id}/export", destination, list_id=self.list_id
+            f"{self._path}/{self.id}/export", destination, list_id=chosen_list(self.list_id)
         )
 
     async def download_detailed(self, destination: str | os.PathLike[str] | IO[bytes]) -> int:
@@ -350,5 +351,7 @@ class SearchJob(Job[SearchStatus]):
         if self.kind != "contact_activity":
             raise InvalidArgumentError("export_detailed exists for contact activity only")
         return await self._client.download(
-            f"{self._path}/{self.id}/export_detailed", destination, list_id=self.list_id
+            f"{self._path}/{self.id}/export_detailed",
+            destination,
+            list_id=chosen_list(self.list_id),
         )

@@ -18,9 +18,10 @@ import random
 
 import attrs
 
+from ._exceptions import OngageError
 from ._validation import non_negative_int, validator
 
-__all__ = ["RetryPolicy"]
+__all__ = ["RetryPolicy", "as_retry"]
 
 
 def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -116,3 +117,12 @@ class RetryPolicy:
     def _with_jitter(self, delay: float, cap: float) -> float:
         extra = delay * self.jitter * random.random() if self.jitter else 0.0
         return min(delay + extra, cap)
+
+
+def as_retry(value: object, error: type[OngageError]) -> RetryPolicy | None:
+    """A ``retry=`` option: a :class:`RetryPolicy`, or ``False`` (None: no retries)."""
+    if value is False:
+        return None
+    if not isinstance(value, RetryPolicy):
+        raise error(f"retry must be a RetryPolicy or False, not {value!r:.60}")
+    return value

@@ -206,29 +206,29 @@ def _seconds(value: object) -> TypeGuard[float]:
     )
 
 
-def as_timeout(value: float | httpx.Timeout) -> httpx.Timeout:
+def as_timeout(
+    value: float | httpx.Timeout, error: type[OngageError] = ConfigurationError
+) -> httpx.Timeout:
+    """A `timeout` setting (or, with `error=InvalidArgumentError`, a call's)."""
     if isinstance(value, httpx.Timeout):
         if not all(_seconds(t) for t in (value.connect, value.read, value.write, value.pool)):
-            raise ConfigurationError(
+            raise error(
                 "every timeout (connect, read, write, pool) must be a positive, finite "
                 "number of seconds"
             )
         return value
     if not _seconds(value):
-        raise ConfigurationError(
-            f"timeout must be a positive, finite number of seconds, not {value!r}"
-        )
+        raise error(f"timeout must be a positive, finite number of seconds, not {value!r}")
     return httpx.Timeout(float(value))
 
 
-def as_deadline(value: object) -> float | None:
+def as_deadline(value: object, error: type[OngageError] = ConfigurationError) -> float | None:
+    """A `deadline` setting in seconds, or None for none (a call's with `error=`)."""
     if value is None:
         return None
     if _seconds(value):
         return float(value)
-    raise ConfigurationError(
-        f"deadline must be a positive, finite number of seconds (or None), not {value!r}"
-    )
+    raise error(f"deadline must be a positive, finite number of seconds (or None), not {value!r}")
 
 
 def _is_loopback(host: str) -> bool:

@@ -16,6 +16,7 @@ from ongage_async import (
     OngageClient,
     Response,
 )
+from ongage_async._call import USE_CLIENT_DEFAULT, UseClientDefault
 
 from .conftest import creds
 
@@ -65,20 +66,54 @@ async def test_api_key_replaces_the_three_headers() -> None:
 @pytest.mark.parametrize(
     ("client_list", "call_list", "expected_path"),
     [
-        (None, None, "/api/mailings"),
-        (111, None, "/111/api/mailings"),
+        (None, USE_CLIENT_DEFAULT, "/api/mailings"),
+        (111, USE_CLIENT_DEFAULT, "/111/api/mailings"),
+        (111, None, "/api/mailings"),  # None is "no list id", as in with_options
         (None, 222, "/222/api/mailings"),
         (111, "222", "/222/api/mailings"),
     ],
 )
 async def test_list_id_goes_in_the_route_prefix_by_precedence(
-    client_list: int | None, call_list: str | None, expected_path: str
+    client_list: int | None, call_list: str | UseClientDefault | None, expected_path: str
 ) -> None:
     capture = Capture()
     async with make(capture, list_id=client_list) as client:
         await client.request("GET", "/api/mailings", list_id=call_list)
     assert capture.last.url.path == expected_path
     assert "list_id" not in capture.last.url.params
+
+
+async def test_request_and_download_are_built_alike() -> None:
+    """One call builder: download takes the options request takes, with the same meaning."""
+    import io
+
+    from ongage_async import RetryPolicy, ServerError
+
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(503, json={"payload": {"message": "busy"}})
+
+    fast = RetryPolicy(base_delay=0, max_delay=0, jitter=0, max_retries=3)
+    client = OngageClient(**creds(transport=httpx.MockTransport(handler), list_id=111, retry=fast))
+    async with client:
+        for send in (
+            lambda **o: client.request("GET", "/api/export/1/retrieve", **o),
+            lambda **o: client.download("/api/export/1/retrieve", io.BytesIO(), **o),
+        ):
+            sent.clear()
+            with pytest.raises(ServerError):
+                await send(list_id=None, retry=False)
+            assert [r.url.path for r in sent] == ["/api/export/1/retrieve"]  # once, no list
+            sent.clear()
+            with pytest.raises(ServerError):
+                await send()
+            assert [r.url.path for r in sent] == ["/111/api/export/1/retrieve"] * 4
+            with pytest.raises(InvalidArgumentError, match="retry must be"):
+                await send(retry="twice")
+            with pytest.raises(InvalidArgumentError, match="timeout"):
+                await send(timeout=-1)
 
 
 async def test_list_id_already_in_the_body_is_said_once() -> None:

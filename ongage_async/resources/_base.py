@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
+from .._call import chosen_list
 from .._exceptions import InvalidArgumentError, InvalidResponseError
 from .._response import Response
 from .._validation import object_id, one_of, page_bounds, positive_int, require_text
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from .._client import OngageClient
 
 __all__ = [
+    "chosen_list",
     "APIResource",
     "CollectionResource",
     "ListedResource",
@@ -132,7 +134,7 @@ class ListedResource(APIResource, Generic[T]):
         offset, limit = page_bounds(offset, limit)
         params = drop_none({**filters, "offset": offset, "limit": limit})
         response = await self._client.request(
-            "GET", self._path, params=params, list_id=list_id, raw=True
+            "GET", self._path, params=params, list_id=chosen_list(list_id), raw=True
         )
         return page_of(response, type(self)._model, offset or 0, limit)
 
@@ -168,7 +170,9 @@ class CollectionResource(ListedResource[T]):
             item_id: The item's id.
             list_id: The list it belongs to (default: the client's list).
         """
-        payload = await self._client.request("GET", self._item(item_id), list_id=list_id)
+        payload = await self._client.request(
+            "GET", self._item(item_id), list_id=chosen_list(list_id)
+        )
         return type(self)._model(payload)
 
     async def create(self, *, list_id: int | str | None = None, **values: Any) -> T:
@@ -183,7 +187,9 @@ class CollectionResource(ListedResource[T]):
                 `id` or `list_id`).
         """
         self._check_values(values, creating=True)
-        payload = await self._client.request("POST", self._path, json=values, list_id=list_id)
+        payload = await self._client.request(
+            "POST", self._path, json=values, list_id=chosen_list(list_id)
+        )
         return type(self)._model(payload)
 
     async def update(
@@ -198,7 +204,7 @@ class CollectionResource(ListedResource[T]):
         """
         self._check_values(values, creating=False)
         payload = await self._client.request(
-            "PUT", self._item(item_id), json=values, list_id=list_id
+            "PUT", self._item(item_id), json=values, list_id=chosen_list(list_id)
         )
         return type(self)._model(payload)
 
@@ -209,7 +215,7 @@ class CollectionResource(ListedResource[T]):
             item_id: The item's id.
             list_id: The list it belongs to (default: the client's list).
         """
-        await self._client.request("DELETE", self._item(item_id), list_id=list_id)
+        await self._client.request("DELETE", self._item(item_id), list_id=chosen_list(list_id))
 
     def _check_values(self, values: Mapping[str, Any], *, creating: bool) -> None:
         if "id" in values or "list_id" in values:

@@ -20,7 +20,7 @@ from .._exceptions import InvalidArgumentError
 from .._jobs import SearchJob
 from .._validation import items_of, object_id, one_of, require_text
 from ..models import SearchStatus
-from ._base import ListedResource, created_id, drop_none
+from ._base import ListedResource, chosen_list, created_id, drop_none
 
 __all__ = ["OPERATORS", "ContactSearchResource", "Criterion", "criterion_wire"]
 
@@ -165,7 +165,9 @@ class ContactSearchResource(ListedResource[SearchStatus]):
         lid = self._list_context(list_id)
         # Not retried after an ambiguous failure: Ongage saves each search it starts,
         # so a repeat would leave two.
-        payload = await self._client.request("POST", self._path, json=body, list_id=lid)
+        payload = await self._client.request(
+            "POST", self._path, json=body, list_id=chosen_list(lid)
+        )
         return SearchJob(self._client, created_id(payload, "search"), lid, self._path)
 
     def job(self, search_id: int | str, *, list_id: int | str | None = None) -> SearchJob:
@@ -199,4 +201,4 @@ class ContactSearchResource(ListedResource[SearchStatus]):
             search_id: The search's id.
             list_id: The list it runs in (default: the client's list).
         """
-        await self._client.request("DELETE", self._item(search_id), list_id=list_id)
+        await self._client.request("DELETE", self._item(search_id), list_id=chosen_list(list_id))

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._validation import positive_int
 from ..models import EmailMessage, Page
-from ._base import CollectionResource, drop_none, page_of
+from ._base import CollectionResource, chosen_list, drop_none, page_of
 
 __all__ = ["EmailsResource"]
 
@@ -44,7 +44,7 @@ class EmailsResource(CollectionResource[EmailMessage]):
         positive_int(page_size, name="page_size")
         params = drop_none({**filters, "page": page, "page_size": page_size})
         response = await self._client.request(
-            "GET", self._path, params=params, list_id=list_id, raw=True
+            "GET", self._path, params=params, list_id=chosen_list(list_id), raw=True
         )
         return page_of(response, EmailMessage.from_payload, (page - 1) * page_size, page_size)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._exceptions import InvalidArgumentError
 from ..models import EspConnection
-from ._base import APIResource, rows_of
+from ._base import APIResource, chosen_list, rows_of
 
 __all__ = ["EspConnectionsResource"]
 
@@ -29,7 +29,7 @@ class EspConnectionsResource(APIResource):
             raise InvalidArgumentError("active_only must be True or False")
         params = None if active_only is None else {"active_only": active_only}
         payload = await self._client.request(
-            "GET", "/api/esp_connections/options", params=params, list_id=list_id
+            "GET", "/api/esp_connections/options", params=params, list_id=chosen_list(list_id)
         )
         rows = rows_of(payload)
         return tuple(EspConnection.from_payload(row) for row in rows)

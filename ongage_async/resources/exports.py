@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from .._exceptions import InvalidArgumentError
 from .._jobs import ExportJob
 from .._validation import items_of, object_id, one_of, require_text
-from ._base import APIResource, created_id, list_id_of
+from ._base import APIResource, chosen_list, created_id, list_id_of
 
 __all__ = ["DATE_FORMATS", "EXPORT_STATUSES", "ExportsResource"]
 
@@ -121,7 +121,9 @@ class ExportsResource(APIResource):
             body["fields_selected"] = [
                 require_text(f, name="each field") for f in items_of(fields, name="fields")
             ]
-        payload = await self._client.request("POST", "/api/export", json=body, list_id=lid)
+        payload = await self._client.request(
+            "POST", "/api/export", json=body, list_id=chosen_list(lid)
+        )
         return ExportJob(self._client, created_id(payload, "export"), lid)
 
     def job(self, export_id: int | str, *, list_id: int | str | None = None) -> ExportJob:

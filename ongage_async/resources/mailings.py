@@ -18,7 +18,7 @@ from typing import Any
 
 from .._exceptions import InvalidArgumentError
 from ..models import Mailing
-from ._base import CollectionResource
+from ._base import CollectionResource, chosen_list
 
 __all__ = ["MailingsResource", "schedule_timestamp"]
 
@@ -108,7 +108,7 @@ class MailingsResource(CollectionResource[Mailing]):
         payload = await self._client.request(
             "PUT",
             f"{self._item(mailing_id)}/{verb}",
-            list_id=list_id,
+            list_id=chosen_list(list_id),
             idempotent=verb != "abort",
         )
         return Mailing.from_payload(payload)

@@ -22,7 +22,7 @@ import attrs
 from .._exceptions import InvalidArgumentError
 from .._validation import items_of, one_of, page_bounds
 from ..models._convert import Model
-from ._base import APIResource, drop_none, list_id_of
+from ._base import APIResource, chosen_list, drop_none, list_id_of
 
 __all__ = ["Report", "ReportsResource"]
 
@@ -222,7 +222,7 @@ class ReportsResource(APIResource):
             "POST",
             "/api/reports/query",
             json=body,
-            list_id=list_id,
+            list_id=chosen_list(list_id),
             list_scoped=list_ids is None,
             idempotent=True,
             raw=True,

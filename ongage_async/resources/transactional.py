@@ -8,7 +8,7 @@ from typing import Any
 from .._exceptions import InvalidArgumentError
 from .._validation import items_of, require_text
 from ..models import SendResult, TransactionalCampaign
-from ._base import CollectionResource, drop_none
+from ._base import CollectionResource, chosen_list, drop_none
 from .contacts import _email
 
 __all__ = ["TransactionalResource"]
@@ -97,7 +97,11 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
             }
         )
         payload = await self._client.request(
-            "POST", "/api/transactional/send", json=body, list_id=list_id, idempotent=idempotent
+            "POST",
+            "/api/transactional/send",
+            json=body,
+            list_id=chosen_list(list_id),
+            idempotent=idempotent,
         )
         return SendResult.from_payload(payload)
 
@@ -163,7 +167,7 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
             "POST",
             "/api/transactional/send_embed_content",
             json=body,
-            list_id=list_id,
+            list_id=chosen_list(list_id),
             idempotent=idempotent,
         )
         return SendResult.from_payload(payload)
