@@ -21,6 +21,7 @@ from ._exceptions import (
     ConfigurationError,
     ContactWriteError,
     DeadlineExceededError,
+    ImportUnconfirmedError,
     InvalidArgumentError,
     InvalidResponseError,
     JobFailedError,
@@ -32,10 +33,11 @@ from ._exceptions import (
     RateLimitError,
     ResponseTooLargeError,
     ServerError,
+    StagingError,
     ValidationError,
 )
 from ._governor import Governor, GovernorStats
-from ._import import ImportProgress, ImportResult, ImportUnconfirmedError
+from ._import import ImportProgress, ImportResult
 from ._jobs import ExportJob, ImportJob, Job, SearchJob
 from ._priority import PRIORITIES, Priority, Reserve
 from ._raw import RawResponse
@@ -136,6 +138,7 @@ __all__ = [
     "SendResult",
     "ServerError",
     "SlidingWindowBudget",
+    "StagingError",
     "StatusChangeResult",
     "TransactionalCampaign",
     "ValidationError",

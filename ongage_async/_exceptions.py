@@ -24,7 +24,9 @@ OngageError
 ├── ContactWriteError                    rows Ongage refused inside "error: false"
 ├── JobFailedError                       an import/export/search ended in error
 ├── JobTimeoutError (TimeoutError)       wait(timeout=) ran out
-└── GovernorUnavailableError             the shared governor's Redis is unreachable
+├── GovernorUnavailableError             the shared governor's Redis is unreachable
+├── StagingError                         a file could not be staged for an import
+└── ImportUnconfirmedError               POST /api/import got no clear answer
 ```
 
 Errors that come from the server are :class:`APIError` subclasses keyed by HTTP
@@ -68,6 +70,8 @@ __all__ = [
     "JobFailedError",
     "JobTimeoutError",
     "GovernorUnavailableError",
+    "ImportUnconfirmedError",
+    "StagingError",
     "error_for_status",
 ]
 
@@ -336,6 +340,36 @@ class JobTimeoutError(OngageError, TimeoutError):
 
 class GovernorUnavailableError(OngageError):
     """The shared governor's store (Redis) cannot be reached; no call was sent."""
+
+
+class StagingError(OngageError):
+    """The file could not be staged (or its URL signed): nothing was imported.
+
+    `__cause__` is the store's own error.
+    """
+
+
+class ImportUnconfirmedError(OngageError):
+    """`POST /api/import` got no clear answer: the import may or may not have started.
+
+    It is not sent again (it would import twice).  Look for it with
+    `client.imports.list()` (its name is `file_name`) before running the load again.
+    The staged file is kept so that an import that did start can still fetch it.
+
+    Attributes:
+        file_name: The staged file's name, which is also the import's name.
+        earlier: The failure that left the outcome unknown (also `__cause__`).
+    """
+
+    def __init__(self, file_name: str, earlier: BaseException) -> None:
+        super().__init__(
+            f"the import of {file_name} may or may not have started ({type(earlier).__name__}); "
+            "it was not sent again, as it would import twice. Check client.imports.list() "
+            f"for an import named {file_name} before running it again; the staged file "
+            "was kept"
+        )
+        self.file_name = file_name
+        self.earlier = earlier
 
 
 # -- internal signals: caught inside the SDK, never seen by users ---------------------

@@ -146,6 +146,7 @@ def test_get_status_lists_and_reports(env: dict[str, str], tmp_path: Path) -> No
         env,
     )
     assert changed.exit_code == 1
+    assert "1 of 2 contacts unsubscribed, 1 not (listed below)." in changed.output
     assert "zz@example.com: Contact not found" in changed.output
     listed = invoke(["lists", "ls"], env)
     assert listed.exit_code == 0 and "500\tsending\tmain" in listed.output

@@ -24,7 +24,7 @@ from ongage_async import (
     ServerError,
     ValidationError,
 )
-from ongage_async._errors import error_for_status
+from ongage_async._exceptions import error_for_status
 from ongage_async._response import Response, parse_response
 
 from .conftest import creds
@@ -92,6 +92,7 @@ def test_success_reads_payload_metadata_and_total() -> None:
     assert (response.payload, response.total, response.metadata["error"]) == ([1], 3, False)
 
 
+@pytest.mark.timeout(20)  # 300 examples: about 1 s, 2 s under coverage
 @settings(max_examples=300, deadline=None)
 @given(status=st.integers(100, 599), body=st.binary(max_size=300))
 def test_any_bytes_give_a_response_or_a_documented_error(status: int, body: bytes) -> None:
@@ -119,6 +120,7 @@ def _outcome(status: int, **kwargs: Any) -> Any:
     return outcome
 
 
+@pytest.mark.timeout(20)  # 300 examples: about 2 s, 4 s under coverage
 @settings(max_examples=300, deadline=None)
 @given(
     status=st.sampled_from([200, 400, 429, 500]),

@@ -69,6 +69,7 @@ async def test_sqlite_source(tmp_path: Path) -> None:
 
 
 @pytest.mark.http
+@pytest.mark.timeout(20)  # a worker process started, killed halfway and run again: ~2 s
 async def test_a_run_killed_halfway_resumes_without_writing_anything_twice(
     tmp_path: Path,
 ) -> None:

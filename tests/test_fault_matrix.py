@@ -30,6 +30,9 @@ KINDS = [
     Fault("lost_answer", probability=0.3),
 ]
 POLICY = RetryPolicy(max_retries=4, base_delay=0.001, max_delay=0.005, jitter=0)
+# 340 calls per case through a fault, over HTTP too; "slow" waits out 0.3 s delays: up
+# to 2.5 s, more under coverage.
+pytestmark = pytest.mark.timeout(20)
 
 
 def fault_id(fault: Fault) -> str:

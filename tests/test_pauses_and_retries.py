@@ -421,6 +421,18 @@ def _later() -> int:
     return int(time.time()) + 86400
 
 
+class _UrlStage:
+    """A stage that keeps nothing: the file's URL is a fixed one (for the table's sample)."""
+
+    async def put(self, name: str, chunks: Any) -> str:
+        async for _ in chunks:
+            pass
+        return "https://example.com/c.csv"
+
+    async def delete(self, name: str) -> None:
+        return None
+
+
 def _search(c: OngageClient, namespace: str) -> Any:
     return getattr(c, namespace).create([Criterion("email", "LIKE", "a")], title="t")
 
@@ -442,6 +454,9 @@ WRITES: dict[str, Callable[[OngageClient], Awaitable[Any]]] = {
         ["d@example.com"], "unsubscribe"
     ),
     "imports.create": lambda c: c.imports.create("https://example.com/c.csv"),
+    "contacts.import_rows": lambda c: c.contacts.import_rows(
+        [{"email": "i@example.com"}], stage=_UrlStage()
+    ),
     "exports.create": lambda c: c.exports.create(
         "e", statuses=["active"], date_format="mm/dd/yyyy", segment_ids=[1]
     ),

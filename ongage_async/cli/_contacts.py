@@ -1,4 +1,4 @@
-"""``ongage-async contacts``: upsert a file, get one contact, change statuses.
+"""``ongage-async contacts``: upsert or import a file, get one contact, change statuses.
 
 ``upsert`` keeps a record whatever ends the run: the summary and the failures file (see
 ``_rows``) are written after a finished run, an interrupted one (Ctrl-C), an input that
@@ -16,9 +16,12 @@ from typing import Annotated, Any
 import typer
 
 from .._bulk import BulkOperation, BulkResult, fold_key
+from .._errors import OngageError
+from .._import import ImportResult
 from .._rowcodec import RejectedRow, encode_row
 from ..resources.contacts import contact_row
 from ._common import (
+    EXIT_API,
     EXIT_INPUT,
     EXIT_INTERRUPTED,
     EXIT_PARTIAL,
@@ -35,6 +38,7 @@ from ._common import (
     fail,
     run,
 )
+from ._importview import ImportView
 from ._progress import ProgressView, follow, waiting_on
 from ._rows import InputError, Source, open_source, read_rows, scan, status_of, write_record
 
@@ -297,8 +301,161 @@ def status(
                 return await client.contacts.change_status_many(emails, to, on_progress=view.update)
 
     result = run(go)
-    typer.echo(_summary(result).replace("updated", "changed"))
+    typer.echo(_status_summary(result, to))
     for label, reason in {**result.failed, **result.skipped}.items():
         typer.echo(f"  {label}: {reason}")
     if not result.ok or result.skipped:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+#: ``--to`` -> what became of a contact whose status was changed, for the summary.
+_DONE_BY = {
+    "unsubscribe": "unsubscribed",
+    "resubscribe": "resubscribed",
+    "remove": "removed",
+    "bounce": "marked as bounced",
+    "complaint": "marked as complaining",
+    "soft_bounce": "marked as soft-bounced",
+}
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _status_summary(result: BulkResult, to: str) -> str:
+    """A sentence: "1 of 2 contacts unsubscribed, 1 not (listed below). 1 call in 0.1 s."."""
+    changed = result.created + result.updated
+    done = _DONE_BY.get(to, f"changed to {to}")
+    missed = result.total - changed
+    if not missed:
+        head = f"{'All ' if result.total > 1 else ''}{_count(result.total, 'contact')} {done}."
+    elif not changed:
+        head = f"No contact {done} (listed below)."
+    else:
+        head = (
+            f"{changed} of {_count(result.total, 'contact')} {done}, {missed} not (listed below)."
+        )
+    return f"{head} {_count(result.calls, 'call')} in {result.elapsed:.1f} s."
+
+
+StageUrl = Annotated[
+    str,
+    typer.Option(
+        "--stage",
+        envvar="ONGAGE_IMPORT_STAGE",
+        help="Where the file is staged for Ongage to fetch: s3://bucket/prefix, "
+        "gs://bucket/prefix or az://container/prefix. The store's settings and "
+        "credentials come from the environment, as obstore reads them (AWS_*, "
+        "GOOGLE_*, AZURE_*).",
+    ),
+]
+
+
+def stage_from_url(url: str) -> Any:
+    """An ObjectStoreStage for ``scheme://bucket/prefix`` (needs the [import] extra)."""
+    try:
+        from obstore.store import from_url
+    except ImportError:
+        raise fail(
+            "--stage needs obstore: pip install 'ongage-async[import]'", EXIT_USAGE
+        ) from None
+    from ..staging import ObjectStoreStage
+
+    scheme, sep, rest = url.partition("://")
+    bucket, _, prefix = rest.partition("/")
+    if not sep or not bucket or scheme not in ("s3", "s3a", "gs", "az", "abfs", "azure"):
+        raise fail(f"--stage must look like s3://bucket/prefix, not {url!r}", EXIT_USAGE)
+    try:
+        store = from_url(f"{scheme}://{bucket}")
+    except Exception as exc:
+        raise fail(f"--stage {url}: {exc}", EXIT_USAGE) from None
+    # The schemes above give stores that sign (S3, GCS, Azure); from_url's type says any.
+    signing: Any = store
+    return ObjectStoreStage(signing, prefix=f"{prefix.rstrip('/')}/" if prefix else "")
+
+
+def _import_summary(result: ImportResult) -> str:
+    """Ongage's counts as a sentence, the ones that are zero left out."""
+    parts = [
+        f"{n} {what}"
+        for n, what in (
+            (result.failed, "failed"),
+            (result.duplicate, "duplicates in the file"),
+            (result.existing, "already in the list (not overwritten)"),
+            (result.not_existing, "not in the list"),
+            (result.incomplete, "incomplete"),
+            (result.invalid, "with an invalid e-mail"),
+        )
+        if n
+    ]
+    others = f"; {', '.join(parts)}" if parts else ""
+    skipped = (
+        f" {_count(result.skipped_count, 'row')} could not be written to the file."
+        if result.skipped_count
+        else ""
+    )
+    return (
+        f"Imported {result.success} of {_count(result.total, 'row')}{others} "
+        f"(import {result.import_id}, {result.status_desc}).{skipped} "
+        f"{_count(result.calls, 'API call')} in {result.elapsed:.1f} s."
+    )
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, help="CSV with a header with 'email'"
+        ),
+    ],
+    stage: StageUrl,
+    list_id: ListId = None,
+    overwrite: Annotated[bool, typer.Option(help="Update contacts that exist.")] = True,
+    action: Annotated[
+        str,
+        typer.Option("--action", help="add, remove, unsubscribe, resubscribe, bounce or complaint"),
+    ] = "add",
+    encoding: Encoding = None,
+    keep_file: Annotated[
+        bool, typer.Option("--keep-file", help="Leave the staged file in place.")
+    ] = False,
+    quiet: Quiet = False,
+    rate_limit: RateLimit = 300,
+    rate_period: RatePeriod = 60.0,
+    username: Username = None,
+    password: Password = None,
+    account_code: AccountCode = None,
+    base_url: BaseUrl = "https://api.ongage.net",
+) -> None:
+    """Import FILE in one Ongage import: stage it, let Ongage fetch it, wait for the counts.
+
+    A few API calls whatever the size of FILE; Ongage reports counts, not a result per
+    contact (use `contacts upsert` for that).
+    """
+    staging = stage_from_url(stage)
+    connection = Connection(
+        username, password, account_code, base_url, list_id, rate_limit, rate_period
+    )
+
+    async def go() -> ImportResult:
+        async with connection.client() as client:
+            with ImportView(f"import {file.name}", quiet=quiet) as view:
+                return await client.contacts.import_rows(
+                    file,
+                    stage=staging,
+                    overwrite=overwrite,
+                    import_action=action,
+                    encoding=encoding or "utf-8-sig",
+                    keep_file=keep_file,
+                    on_progress=view.update,
+                )
+
+    try:
+        result = run(go)
+    except OngageError as exc:  # the import failed, or its outcome is unknown: say why
+        raise fail(str(exc), EXIT_API) from None
+    typer.echo(_import_summary(result))
+    if not result.ok:
         raise typer.Exit(EXIT_PARTIAL)

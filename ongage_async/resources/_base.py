@@ -2,6 +2,11 @@
 
 Namespaces build paths and arguments and convert payloads to models; sending is
 always `client.request`, so every method goes through the one middleware chain.
+
+Every public method that sends a call takes `extra_query=` (and, when it sends a JSON
+body, `extra_body=`), the escape hatch for fields the SDK does not model.
+`with_extra` is the one place they are
+merged over what the method built: the caller's value wins, key by key.
 """
 
 from __future__ import annotations
@@ -11,10 +16,18 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from .._call import chosen_list
+from .._call import USE_CLIENT_DEFAULT, UseClientDefault, chosen_list
 from .._exceptions import InvalidArgumentError, InvalidResponseError
 from .._response import Response
-from .._validation import object_id, one_of, page_bounds, positive_int, require_text
+from .._validation import (
+    check_json,
+    check_params,
+    object_id,
+    one_of,
+    page_bounds,
+    positive_int,
+    require_text,
+)
 from ..models import Page
 
 if TYPE_CHECKING:
@@ -24,7 +37,9 @@ __all__ = [
     "chosen_list",
     "APIResource",
     "CollectionResource",
+    "ItemResource",
     "ListedResource",
+    "PathResource",
     "created_id",
     "drop_none",
     "list_id_of",
@@ -33,9 +48,41 @@ __all__ = [
     "page_bounds",
     "page_of",
     "rows_of",
+    "with_extra",
 ]
 
 T = TypeVar("T")
+
+#: The directions of `order=` on a collection's `list`/`iter`.
+ORDERS = ("ASC", "DESC")
+
+
+def with_extra(
+    built: Mapping[str, Any] | None, extra: Mapping[str, Any] | None, *, name: str
+) -> dict[str, Any] | None:
+    """What a method built, with the caller's `extra_query`/`extra_body` merged over it.
+
+    The one place the escape hatch is applied. A key of `extra` replaces the SDK's
+    value for it (top level only, as in the Anthropic SDK); `extra` is checked as
+    everything else is (`check_params` for a query, `check_json` for a body), so a bad
+    value raises `InvalidArgumentError` before anything is sent.
+
+    Args:
+        built: The query or body the method built (`None`: none).
+        extra: The caller's `extra_query=` or `extra_body=` (`None`: nothing to add).
+        name: `"extra_query"` or `"extra_body"`, for the error messages.
+    """
+    if extra is None:
+        return None if built is None else dict(built)
+    if not isinstance(extra, Mapping):
+        raise InvalidArgumentError(f"{name} must be a mapping, not {type(extra).__name__}")
+    if not all(isinstance(key, str) for key in extra):
+        raise InvalidArgumentError(f"the keys of {name} must be strings")
+    if name == "extra_query":
+        check_params(extra)
+    else:
+        check_json(dict(extra))
+    return {**(built or {}), **extra}
 
 
 class APIResource:
@@ -46,6 +93,44 @@ class APIResource:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        list_id: int | str | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        list_scoped: bool = True,
+        idempotent: bool | None = None,
+        raw: bool = False,
+    ) -> Any:
+        """`client.request` with the caller's `extra_query`/`extra_body` merged in."""
+        query = with_extra(params, extra_query, name="extra_query")
+        body = with_extra(json, extra_body, name="extra_body")
+        if raw:
+            return await self._client.request(
+                method,
+                path,
+                params=query,
+                json=body,
+                list_id=list_id,
+                list_scoped=list_scoped,
+                idempotent=idempotent,
+                raw=True,
+            )
+        return await self._client.request(
+            method,
+            path,
+            params=query,
+            json=body,
+            list_id=list_id,
+            list_scoped=list_scoped,
+            idempotent=idempotent,
+        )
 
 
 def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,11 +182,8 @@ def list_id_of(value: int | str | None) -> str | None:
     return None if value is None else object_id(value, name="list_id")
 
 
-class ListedResource(APIResource, Generic[T]):
-    """A list-scoped collection that can be listed (`offset`/`limit`) and iterated.
-
-    Subclasses name the path and the model of one row.
-    """
+class PathResource(APIResource, Generic[T]):
+    """A list-scoped collection's path and the model of one of its rows."""
 
     _path: str = ""
     _model: Callable[[Any], T]
@@ -113,33 +195,78 @@ class ListedResource(APIResource, Generic[T]):
     def _item(self, item_id: int | str) -> str:
         return f"{self._path}/{object_id(item_id)}"
 
+
+class ListedResource(PathResource[T]):
+    """A list-scoped collection that can be listed (`offset`/`limit`) and iterated.
+
+    Subclasses name the path and the model of one row.
+    """
+
+    async def _list(
+        self,
+        params: Mapping[str, Any],
+        *,
+        list_id: int | str | None,
+        extra_query: Mapping[str, Any] | None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Page[T]:
+        """One page: `GET <path>` with `params` (already without the not-given ones)."""
+        response = await self._call(
+            "GET",
+            self._path,
+            params=params,
+            extra_query=extra_query,
+            list_id=chosen_list(list_id),
+            raw=True,
+        )
+        return page_of(response, type(self)._model, offset, limit)
+
     async def list(
         self,
         *,
         offset: int | None = None,
         limit: int | None = None,
+        sort: str | None = None,
+        order: str | None = None,
         list_id: int | str | None = None,
-        **filters: Any,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Page[T]:
         """One page of the collection: `GET ...`, with the collection's `total`.
+
+        Each paging argument is sent only when given.
 
         Args:
             offset: How many items to skip.
             limit: How many items to return at most (Ongage's default when not given).
+            sort: The column to sort by.
+            order: `"ASC"` or `"DESC"`.
             list_id: The list to read (default: the client's list, else the account's
                 default list).
-            **filters: Other query parameters Ongage documents for the collection, sent
-                as given.
+            extra_query: Query parameters the SDK does not model, merged over the ones
+                it builds (yours win).
         """
         offset, limit = page_bounds(offset, limit)
-        params = drop_none({**filters, "offset": offset, "limit": limit})
-        response = await self._client.request(
-            "GET", self._path, params=params, list_id=chosen_list(list_id), raw=True
+        params = drop_none(
+            {
+                "offset": offset,
+                "limit": limit,
+                "sort": sort,
+                "order": one_of(order, ORDERS, name="order"),
+            }
         )
-        return page_of(response, type(self)._model, offset or 0, limit)
+        return await self._list(
+            params, list_id=list_id, extra_query=extra_query, offset=offset or 0, limit=limit
+        )
 
     def iter(
-        self, *, page_size: int = 100, list_id: int | str | None = None, **filters: Any
+        self,
+        *,
+        page_size: int = 100,
+        sort: str | None = None,
+        order: str | None = None,
+        list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[T]:
         """Every item, fetched one page (one call: `GET ...`) at a time through the governor.
 
@@ -147,75 +274,108 @@ class ListedResource(APIResource, Generic[T]):
 
         Args:
             page_size: Items per call.
+            sort: The column to sort by.
+            order: `"ASC"` or `"DESC"`.
             list_id: The list to read (default: the client's list).
-            **filters: As for `list`.
+            extra_query: As for `list`, sent with every page.
         """
 
         async def fetch(offset: int, limit: int) -> Page[T]:
-            return await self.list(offset=offset, limit=limit, list_id=list_id, **filters)
+            return await self.list(
+                offset=offset,
+                limit=limit,
+                sort=sort,
+                order=order,
+                list_id=list_id,
+                extra_query=extra_query,
+            )
 
         return offset_pages(fetch, page_size)
 
 
-class CollectionResource(ListedResource[T]):
-    """A list-scoped collection with the five usual methods, e.g. `/api/segments`.
+class ItemResource(PathResource[T]):
+    """A list-scoped collection's items: `get` and `delete` by id, and the protected
+    `_create`/`_update` that each namespace's typed `create`/`update` call.
 
     In these methods' docstrings `...` stands for the collection's path.
     """
 
-    async def get(self, item_id: int | str, *, list_id: int | str | None = None) -> T:
+    async def get(
+        self,
+        item_id: int | str,
+        *,
+        list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> T:
         """One item by its id: `GET .../<id>` (`NotFoundError` when there is none).
 
         Args:
             item_id: The item's id.
             list_id: The list it belongs to (default: the client's list).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
-        payload = await self._client.request(
-            "GET", self._item(item_id), list_id=chosen_list(list_id)
+        payload = await self._call(
+            "GET", self._item(item_id), extra_query=extra_query, list_id=chosen_list(list_id)
         )
         return type(self)._model(payload)
 
-    async def create(self, *, list_id: int | str | None = None, **values: Any) -> T:
-        """Create one: `POST ...`; returns it as Ongage stored it.
-
-        Not retried after an ambiguous failure (a 5xx, a timeout, a lost answer): a
-        second call would create a second one.
-
-        Args:
-            list_id: The list it belongs to (default: the client's list).
-            **values: The fields of the new item, as Ongage's page names them (never
-                `id` or `list_id`).
-        """
-        self._check_values(values, creating=True)
-        payload = await self._client.request(
-            "POST", self._path, json=values, list_id=chosen_list(list_id)
-        )
-        return type(self)._model(payload)
-
-    async def update(
-        self, item_id: int | str, *, list_id: int | str | None = None, **values: Any
+    async def _create(
+        self,
+        values: Mapping[str, Any],
+        *,
+        list_id: int | str | None,
+        extra_body: Mapping[str, Any] | None,
+        extra_query: Mapping[str, Any] | None,
     ) -> T:
-        """Change one: `PUT .../<id>`; returns it as Ongage stored it.
+        """`POST ...` with the given fields (`None` ones dropped) and `extra_body` over them.
 
-        Args:
-            item_id: The item's id.
-            list_id: The list it belongs to (default: the client's list).
-            **values: The fields to change (never `id` or `list_id`).
+        Not retried after an ambiguous failure: a second call would create a second one.
         """
-        self._check_values(values, creating=False)
-        payload = await self._client.request(
-            "PUT", self._item(item_id), json=values, list_id=chosen_list(list_id)
+        body = with_extra(drop_none(values), extra_body, name="extra_body") or {}
+        self._check_values(body, creating=True)
+        payload = await self._call(
+            "POST", self._path, json=body, extra_query=extra_query, list_id=chosen_list(list_id)
         )
         return type(self)._model(payload)
 
-    async def delete(self, item_id: int | str, *, list_id: int | str | None = None) -> None:
+    async def _update(
+        self,
+        item_id: int | str,
+        values: Mapping[str, Any],
+        *,
+        list_id: int | str | None,
+        extra_body: Mapping[str, Any] | None,
+        extra_query: Mapping[str, Any] | None,
+    ) -> T:
+        """`PUT .../<id>` with the given fields (`None` ones dropped), `extra_body` over them."""
+        body = with_extra(drop_none(values), extra_body, name="extra_body") or {}
+        self._check_values(body, creating=False)
+        payload = await self._call(
+            "PUT",
+            self._item(item_id),
+            json=body,
+            extra_query=extra_query,
+            list_id=chosen_list(list_id),
+        )
+        return type(self)._model(payload)
+
+    async def delete(
+        self,
+        item_id: int | str,
+        *,
+        list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Delete one: `DELETE .../<id>`.
 
         Args:
             item_id: The item's id.
             list_id: The list it belongs to (default: the client's list).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
-        await self._client.request("DELETE", self._item(item_id), list_id=chosen_list(list_id))
+        await self._call(
+            "DELETE", self._item(item_id), extra_query=extra_query, list_id=chosen_list(list_id)
+        )
 
     def _check_values(self, values: Mapping[str, Any], *, creating: bool) -> None:
         if "id" in values or "list_id" in values:
@@ -225,3 +385,10 @@ class CollectionResource(ListedResource[T]):
                 require_text(values.get(name), name=name)
 
     _required: tuple[str, ...] = ("name",)
+
+
+class CollectionResource(ItemResource[T], ListedResource[T]):
+    """A list-scoped collection with the usual methods, e.g. `/api/segments`: `get`,
+    `list`, `iter` and `delete` here, and each namespace's own typed `create` and
+    `update`.
+    """

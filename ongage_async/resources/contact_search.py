@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from .._exceptions import InvalidArgumentError
+from .._exceptions import InvalidArgumentError, ValidationError
 from .._jobs import SearchJob
 from .._validation import items_of, object_id, one_of, require_text
 from ..models import SearchStatus
@@ -117,8 +117,38 @@ class ContactSearchResource(ListedResource[SearchStatus]):
     _path = "/api/contact_search"
     _model = SearchStatus.from_payload
 
-    def _filters(self, **extra: Any) -> dict[str, Any]:
-        return drop_none(extra)
+    async def _start(
+        self,
+        criteria: Sequence[Criterion | Mapping[str, Any]],
+        filters: Mapping[str, Any],
+        *,
+        title: str,
+        selected_fields: Sequence[str],
+        include_behavior: bool | None,
+        combined_as_and: bool | None,
+        list_id: int | str | None,
+        extra_body: Mapping[str, Any] | None,
+        extra_query: Mapping[str, Any] | None,
+    ) -> SearchJob:
+        """`POST <path>` with the criteria and the other `filters` entries (checked)."""
+        body = {
+            "title": require_text(title, name="title"),
+            "selected_fields": list(items_of(selected_fields, name="selected_fields")),
+            "filters": {"criteria": _criteria(criteria), **drop_none(filters)},
+            **drop_none({"include_behavior": include_behavior, "combined_as_and": combined_as_and}),
+        }
+        lid = self._list_context(list_id)
+        # Not retried after an ambiguous failure: Ongage saves each search it starts,
+        # so a repeat would leave two.
+        payload = await self._call(
+            "POST",
+            self._path,
+            json=body,
+            extra_body=extra_body,
+            extra_query=extra_query,
+            list_id=chosen_list(lid),
+        )
+        return SearchJob(self._client, created_id(payload, "search"), lid, self._path)
 
     async def create(
         self,
@@ -130,12 +160,10 @@ class ContactSearchResource(ListedResource[SearchStatus]):
         include_behavior: bool | None = None,
         combined_as_and: bool | None = None,
         list_id: int | str | None = None,
-        **filters: Any,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SearchJob:
         """Start a search: `POST /api/contact_search`; returns its job handle.
-
-        (`POST /api/contact_activity` for `client.contact_activity`, which also takes
-        `from_date` and `to_date` among the `filters`.)
 
         Not retried after an ambiguous failure: Ongage saves each search it starts, so a
         repeat would leave two.
@@ -145,30 +173,29 @@ class ContactSearchResource(ListedResource[SearchStatus]):
                 mapping with the same keys.
             title: The search's title (required by Ongage).
             selected_fields: The list fields the results carry.
-            user_type: Ongage's `user_type` filter, sent inside `filters`.
+            user_type: Ongage's `user_type` filter (such as `"active"`), sent inside
+                `filters`.
             include_behavior: Add behaviour (activity) to the results; sent at the top
                 of the body, as Ongage documents.
             combined_as_and: Ongage's `combined_as_and`, at the top of the body.
             list_id: The list to search (default: the client's list); the job's polls
                 go to the same list.
-            **filters: Other entries of Ongage's `filters` object, sent as given.
+            extra_body: Body fields the SDK does not model, merged over the top level of
+                the body it builds (yours win: an `extra_body={"filters": ...}` replaces
+                the whole `filters` object, criteria included).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
-        body = {
-            "title": require_text(title, name="title"),
-            "selected_fields": list(items_of(selected_fields, name="selected_fields")),
-            "filters": {
-                "criteria": _criteria(criteria),
-                **self._filters(user_type=user_type, **filters),
-            },
-            **drop_none({"include_behavior": include_behavior, "combined_as_and": combined_as_and}),
-        }
-        lid = self._list_context(list_id)
-        # Not retried after an ambiguous failure: Ongage saves each search it starts,
-        # so a repeat would leave two.
-        payload = await self._client.request(
-            "POST", self._path, json=body, list_id=chosen_list(lid)
+        return await self._start(
+            criteria,
+            {"user_type": user_type},
+            title=title,
+            selected_fields=selected_fields,
+            include_behavior=include_behavior,
+            combined_as_and=combined_as_and,
+            list_id=list_id,
+            extra_body=extra_body,
+            extra_query=extra_query,
         )
-        return SearchJob(self._client, created_id(payload, "search"), lid, self._path)
 
     def job(self, search_id: int | str, *, list_id: int | str | None = None) -> SearchJob:
         """A handle on a search started earlier (no call is made).
@@ -180,19 +207,42 @@ class ContactSearchResource(ListedResource[SearchStatus]):
         lid = self._list_context(list_id)
         return SearchJob(self._client, object_id(search_id, name="search_id"), lid, self._path)
 
-    async def get(self, search_id: int | str, *, list_id: int | str | None = None) -> SearchStatus:
+    async def get(
+        self,
+        search_id: int | str,
+        *,
+        list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> SearchStatus:
         """A search's status: `GET /api/contact_search/<id>` (status 1 pending, 2 done).
 
-        (`GET /api/contact_activity/<id>` for `client.contact_activity`.)
+        (`GET /api/contact_activity/<id>` for `client.contact_activity`.) While Ongage
+        answers 412 the search is pending: the status has its `id` only.
 
         Args:
             search_id: The search's id.
             list_id: The list it runs in (default: the client's list).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
-        status = await self.job(search_id, list_id=list_id).status()
-        return status if status is not None else SearchStatus(id=str(search_id))
+        sid = object_id(search_id, name="search_id")
+        try:
+            payload = await self._call(
+                "GET",
+                f"{self._path}/{sid}",
+                extra_query=extra_query,
+                list_id=chosen_list(self._list_context(list_id)),
+            )
+        except ValidationError:  # 412: not started yet, as SearchJob.status reads it
+            return SearchStatus(id=sid)
+        return SearchStatus.from_payload(payload)
 
-    async def delete(self, search_id: int | str, *, list_id: int | str | None = None) -> None:
+    async def delete(
+        self,
+        search_id: int | str,
+        *,
+        list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
         """Delete a search: `DELETE /api/contact_search/<id>`.
 
         (`DELETE /api/contact_activity/<id>` for `client.contact_activity`.)
@@ -200,5 +250,8 @@ class ContactSearchResource(ListedResource[SearchStatus]):
         Args:
             search_id: The search's id.
             list_id: The list it runs in (default: the client's list).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
-        await self._client.request("DELETE", self._item(search_id), list_id=chosen_list(list_id))
+        await self._call(
+            "DELETE", self._item(search_id), extra_query=extra_query, list_id=chosen_list(list_id)
+        )

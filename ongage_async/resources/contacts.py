@@ -7,17 +7,23 @@ updates, a contact id), and `POST /api/v2/contacts` takes its list only in the r
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import quote
 
 from .._bulk import BulkOperation, BulkProgress, BulkResult, status_outcome, write_outcome
-from .._errors import InvalidArgumentError
+from .._exceptions import InvalidArgumentError
+from .._import import DEFAULT_COMPRESS_ABOVE, ImportProgress, ImportResult, import_rows
 from .._validation import contact_id as check_contact_id
 from .._validation import items_of
 from ..models import Contact, ContactWriteResult, StatusChangeResult
-from ._base import APIResource, drop_none, list_id_of, one_of, rows_of
+from ._base import APIResource, chosen_list, drop_none, list_id_of, one_of, rows_of
+from .imports import IMPORT_ACTIONS, IMPORT_TYPES
+
+if TYPE_CHECKING:
+    from ..staging import Stage
 
 __all__ = ["CHANGE_TO", "ContactsResource", "is_valid_email"]
 
@@ -99,7 +105,7 @@ class ContactsResource(APIResource):
             raise InvalidArgumentError("overwrite must be True or False")
         rows = [{**row, "overwrite": overwrite} if overwrite else row for row in _rows(contacts)]
         payload = await self._client.request(
-            "POST", "/api/v2/contacts", json=_body(contacts, rows), list_id=list_id
+            "POST", "/api/v2/contacts", json=_body(contacts, rows), list_id=chosen_list(list_id)
         )
         return ContactWriteResult.from_payload(payload)
 
@@ -118,7 +124,7 @@ class ContactsResource(APIResource):
         """
         rows = _rows(contacts, by_id=True)
         payload = await self._client.request(
-            "PUT", "/api/v2/contacts", json=_body(contacts, rows), list_id=list_id
+            "PUT", "/api/v2/contacts", json=_body(contacts, rows), list_id=chosen_list(list_id)
         )
         return ContactWriteResult.from_payload(payload)
 
@@ -132,7 +138,9 @@ class ContactsResource(APIResource):
             list_id: The list (default: the client's list).
         """
         path = f"/api/contacts/by_email/{quote(_email(email), safe='@')}"
-        return Contact.from_payload(await self._client.request("GET", path, list_id=list_id))
+        return Contact.from_payload(
+            await self._client.request("GET", path, list_id=chosen_list(list_id))
+        )
 
     async def get_by_id(
         self, contact_id: int | str, *, list_id: int | str | None = None
@@ -145,7 +153,9 @@ class ContactsResource(APIResource):
             list_id: The list (default: the client's list).
         """
         path = f"/api/contacts/by_id/{check_contact_id(contact_id)}"
-        return Contact.from_payload(await self._client.request("GET", path, list_id=list_id))
+        return Contact.from_payload(
+            await self._client.request("GET", path, list_id=chosen_list(list_id))
+        )
 
     async def find(self, email: str, *, behavior: bool | None = None) -> tuple[Contact, ...]:
         """The contact in every list the API user may see: `GET /api/contacts/cross_account`.
@@ -197,7 +207,11 @@ class ContactsResource(APIResource):
             raise InvalidArgumentError("change_to is required")
         # Setting a status twice leaves it the same: safe to retry.
         payload = await self._client.request(
-            "POST", "/api/v2/contacts/change_status", json=body, list_id=list_id, idempotent=True
+            "POST",
+            "/api/v2/contacts/change_status",
+            json=body,
+            list_id=chosen_list(list_id),
+            idempotent=True,
         )
         return StatusChangeResult.from_payload(payload)
 
@@ -221,7 +235,7 @@ class ContactsResource(APIResource):
         """
         body = {"email": _email(email), "new_email": _email(new_email, "new_email")}
         payload = await self._client.request(
-            "PUT", "/api/contacts/change_email", json=body, list_id=list_id
+            "PUT", "/api/contacts/change_email", json=body, list_id=chosen_list(list_id)
         )
         return payload if isinstance(payload, Mapping) else {}
 
@@ -249,7 +263,7 @@ class ContactsResource(APIResource):
             }
         # Deleting twice leaves the contacts deleted: safe to retry.
         return await self._client.request(
-            "POST", "/api/contacts/delete", json=body, list_id=list_id, idempotent=True
+            "POST", "/api/contacts/delete", json=body, list_id=chosen_list(list_id), idempotent=True
         )
 
     # -- bulk ------------------------------------------------------------------------
@@ -289,11 +303,45 @@ class ContactsResource(APIResource):
         async def send(rows: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
             # An upsert that overwrites ends in the same state if repeated: safe to retry.
             payload = await self._client.request(
-                "POST", "/api/v2/contacts", json=rows, list_id=lid, idempotent=overwrite
+                "POST",
+                "/api/v2/contacts",
+                json=rows,
+                list_id=chosen_list(lid),
+                idempotent=overwrite,
             )
             return write_outcome(ContactWriteResult.from_payload(payload))
 
         return BulkOperation(self._client, contacts, send, prepare, **options)
+
+    @overload
+    async def upsert_many(
+        self,
+        contacts: Iterable[Any] | AsyncIterable[Any],
+        *,
+        list_id: int | str | None = None,
+        overwrite: bool = True,
+        chunk_size: int | None = None,
+        on_progress: Callable[[BulkProgress], Any] | None = None,
+        stage: None = None,
+        import_threshold: int = 1000,
+        on_import_progress: Callable[[ImportProgress], Any] | None = None,
+        **options: Any,
+    ) -> BulkResult: ...
+
+    @overload
+    async def upsert_many(
+        self,
+        contacts: Iterable[Any] | AsyncIterable[Any],
+        *,
+        list_id: int | str | None = None,
+        overwrite: bool = True,
+        chunk_size: int | None = None,
+        on_progress: Callable[[BulkProgress], Any] | None = None,
+        stage: Stage,
+        import_threshold: int = 1000,
+        on_import_progress: Callable[[ImportProgress], Any] | None = None,
+        **options: Any,
+    ) -> BulkResult | ImportResult: ...
 
     async def upsert_many(
         self,
@@ -303,13 +351,22 @@ class ContactsResource(APIResource):
         overwrite: bool = True,
         chunk_size: int | None = None,
         on_progress: Callable[[BulkProgress], Any] | None = None,
+        stage: Stage | None = None,
+        import_threshold: int = 1000,
+        on_import_progress: Callable[[ImportProgress], Any] | None = None,
         **options: Any,
-    ) -> BulkResult:
+    ) -> BulkResult | ImportResult:
         """Create or update any number of contacts: `POST /api/v2/contacts`, a chunk a call.
 
         Chunks go out in parallel at the full budget. Every input row is accounted for
         in the [`BulkResult`][ongage_async.BulkResult]: counted as created or updated,
         or listed in `failed` or `skipped` with the reason.
+
+        With a `stage`, more than `import_threshold` contacts go through one import
+        instead ([`import_rows`][ongage_async.resources.ContactsResource.import_rows]),
+        as Ongage advises for more than a hundred, and the result is an
+        [`ImportResult`][ongage_async.ImportResult]: counts, not a result per contact.
+        `result.path` says which way they went (`"calls"` or `"import"`).
 
         Args:
             contacts: Any iterable or async iterable of contacts (mappings, as for
@@ -321,12 +378,36 @@ class ContactsResource(APIResource):
                 1-100 wins.
             on_progress: Called with a [`BulkProgress`][ongage_async.BulkProgress] after
                 each chunk.
+            stage: Where an import's file is staged
+                ([`ObjectStoreStage`][ongage_async.staging.ObjectStoreStage], say);
+                without one, every contact goes through v2 calls.
+            import_threshold: With a stage, more contacts than this go through an import
+                (the first `import_threshold + 1` are read ahead to tell).
+            on_import_progress: Called with an
+                [`ImportProgress`][ongage_async.ImportProgress] when the import runs.
             **options: `max_chunk_bytes` (8 KiB, or 256 KiB with an explicit
                 `chunk_size`), `fail_fast` (False; True stops the run at the first chunk
                 that fails), `total` (for progress when the input has no `len`),
                 `dedupe_window` (10,000 e-mails), `keep_ids` (False: successes are
                 counted; True also maps each e-mail written to its id in `result.ids`).
         """
+        if stage is not None:
+            if (
+                isinstance(import_threshold, bool)
+                or not isinstance(import_threshold, int)
+                or import_threshold < 0
+            ):
+                raise InvalidArgumentError("import_threshold must be an int >= 0")
+            head, rest = await _read_ahead(contacts, import_threshold + 1)
+            if rest is not None:  # more than the threshold: one import
+                return await self.import_rows(
+                    _chained(head, rest),
+                    stage=stage,
+                    overwrite=overwrite,
+                    list_id=list_id,
+                    on_progress=on_import_progress,
+                )
+            contacts = head
         operation = self.bulk_upsert(
             contacts,
             overwrite=overwrite,
@@ -336,6 +417,105 @@ class ContactsResource(APIResource):
             **options,
         )
         return await operation.run()
+
+    async def import_rows(
+        self,
+        rows: Iterable[Mapping[str, Any]]
+        | AsyncIterable[Mapping[str, Any]]
+        | str
+        | os.PathLike[str],
+        *,
+        stage: Stage,
+        overwrite: bool = False,
+        import_action: str = "add",
+        fields: Sequence[str] | Mapping[str, Any] | None = None,
+        list_id: int | str | None = None,
+        import_type: str | None = None,
+        send_welcome_message: bool | None = None,
+        ignore_empty: bool | None = None,
+        overwrite_only_nulls: bool | None = None,
+        encoding: str = "utf-8-sig",
+        compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
+        keep_file: bool = False,
+        poll_interval: float | None = None,
+        timeout: float | None = None,
+        on_progress: Callable[[ImportProgress], Any] | None = None,
+    ) -> ImportResult:
+        """Any number of contacts in one import: stage a CSV, `POST /api/import`, wait.
+
+        The rows are streamed into a CSV on disk (a ZIP of it above `compress_above`
+        bytes), the `stage` stores it and signs a URL, Ongage fetches and imports it,
+        and the import is polled, at an interval drawn from the budget, until it ends.
+        A few calls in all, however many rows. The result has Ongage's counts, not a
+        result per contact. The staged file is deleted afterwards, unless `keep_file`.
+
+        The import call is never sent twice: after an ambiguous failure it raises
+        [`ImportUnconfirmedError`][ongage_async.ImportUnconfirmedError] (check
+        `client.imports.list()`). An import that ends in status 90000 or above raises
+        [`JobFailedError`][ongage_async.JobFailedError] with Ongage's description; a
+        file that cannot be staged raises
+        [`StagingError`][ongage_async.staging.StagingError], and nothing is imported.
+
+        Args:
+            rows: Contacts (mappings, `{"email", "fields": {...}}` or flat), as any
+                iterable or async iterable, read lazily; or the path of a CSV file with
+                a header (`,`, `|`, tab or `;`).
+            stage: Where the file is staged: an
+                [`ObjectStoreStage`][ongage_async.staging.ObjectStoreStage], or your own
+                [`Stage`][ongage_async.staging.Stage].
+            overwrite: Update contacts that exist already (else Ongage counts them as
+                `existing` and leaves them).
+            import_action: `"add"` (the default), `"remove"`, `"unsubscribe"`,
+                `"resubscribe"`, `"bounce"` or `"complaint"`.
+            fields: The file's columns (names), or Ongage's `fields` mapping (sent as
+                it is); default: the first row's keys.
+            list_id: The list (default: the client's list).
+            import_type: `"sending"` (Ongage's default) or `"suppression"`.
+            send_welcome_message: Send the list's welcome message to new contacts.
+            ignore_empty: Ongage's `ignore_empty` flag.
+            overwrite_only_nulls: Ongage's `overwrite_only_nulls` flag.
+            encoding: The encoding of a CSV file given as `rows`.
+            compress_above: Bytes of CSV above which it goes as a ZIP (None: never).
+            keep_file: Leave the staged file in place.
+            poll_interval: Seconds between polls (default: 20 token periods of the
+                budget, 4 s at 300 calls a minute).
+            timeout: Seconds to wait for the import at most (default: no limit).
+            on_progress: Called with an [`ImportProgress`][ongage_async.ImportProgress]:
+                rows written, then bytes staged, then Ongage's `progress`.
+        """
+        if not isinstance(overwrite, bool):
+            raise InvalidArgumentError("overwrite must be True or False")
+        one_of(import_action, IMPORT_ACTIONS, name="import_action")
+        one_of(import_type, IMPORT_TYPES, name="import_type")
+        lid = list_id_of(list_id)
+
+        def create(url: str, name: str) -> Any:
+            return self._client.imports.create(
+                url,
+                name=name,
+                import_action=import_action,
+                overwrite=overwrite,
+                fields=fields if isinstance(fields, Mapping) else None,
+                import_type=import_type,
+                send_welcome_message=send_welcome_message,
+                ignore_empty=ignore_empty,
+                overwrite_only_nulls=overwrite_only_nulls,
+                list_id=lid,
+            )
+
+        return await import_rows(
+            self._client,
+            rows,
+            stage=stage,
+            create=create,
+            fields=fields,
+            encoding=encoding,
+            compress_above=compress_above,
+            keep_file=keep_file,
+            poll_interval=poll_interval,
+            timeout=timeout,
+            on_progress=on_progress,
+        )
 
     async def update_many(
         self,
@@ -367,7 +547,9 @@ class ContactsResource(APIResource):
                 return None, str(exc)
 
         async def send(rows: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
-            payload = await self._client.request("PUT", "/api/v2/contacts", json=rows, list_id=lid)
+            payload = await self._client.request(
+                "PUT", "/api/v2/contacts", json=rows, list_id=chosen_list(lid)
+            )
             return write_outcome(ContactWriteResult.from_payload(payload))
 
         operation = BulkOperation(
@@ -421,7 +603,7 @@ class ContactsResource(APIResource):
             payload = await self._client.request(
                 "POST",
                 "/api/v2/contacts/change_status",
-                list_id=lid,
+                list_id=chosen_list(lid),
                 idempotent=True,
                 json={"emails": emails, "change_to": change_to},
             )
@@ -437,3 +619,36 @@ class ContactsResource(APIResource):
             **options,
         )
         return await operation.run()
+
+
+async def _read_ahead(
+    rows: Iterable[Any] | AsyncIterable[Any], count: int
+) -> tuple[list[Any], AsyncIterator[Any] | None]:
+    """The first `count` rows, and the rest (None when there were no more than that)."""
+    if isinstance(rows, Sequence) and not isinstance(rows, (str, bytes)):
+        if len(rows) < count:
+            return list(rows), None
+        return [], _as_async(rows)
+    source = _as_async(rows)
+    head = []
+    async for row in source:
+        head.append(row)
+        if len(head) >= count:
+            return head, source
+    return head, None
+
+
+async def _as_async(rows: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:
+    if isinstance(rows, AsyncIterable):
+        async for row in rows:
+            yield row
+    else:
+        for row in rows:
+            yield row
+
+
+async def _chained(head: list[Any], rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    for row in head:
+        yield row
+    async for row in rest:
+        yield row

@@ -9,7 +9,8 @@ the file is ready).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .._exceptions import InvalidArgumentError
 from .._jobs import ExportJob
@@ -66,6 +67,8 @@ class ExportsResource(APIResource):
         suppression_list: bool = False,
         fields: Sequence[str] | None = None,
         list_id: int | str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> ExportJob:
         """Start an export: `POST /api/export`; returns its job handle.
 
@@ -90,6 +93,9 @@ class ExportsResource(APIResource):
             fields: The fields to export (`fields_selected[]`; default: every list
                 field); may name system fields such as `ocx_contact_id`.
             list_id: The list (default: the client's list).
+            extra_body: Body fields the SDK does not model, merged over the ones it
+                builds (yours win).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         status_list = [
             one_of(s, EXPORT_STATUSES, name="each status")
@@ -121,8 +127,13 @@ class ExportsResource(APIResource):
             body["fields_selected"] = [
                 require_text(f, name="each field") for f in items_of(fields, name="fields")
             ]
-        payload = await self._client.request(
-            "POST", "/api/export", json=body, list_id=chosen_list(lid)
+        payload = await self._call(
+            "POST",
+            "/api/export",
+            json=body,
+            extra_body=extra_body,
+            extra_query=extra_query,
+            list_id=chosen_list(lid),
         )
         return ExportJob(self._client, created_id(payload, "export"), lid)
 

@@ -9,7 +9,7 @@ from typing import Any
 from .._exceptions import InvalidArgumentError
 from .._validation import non_negative_int, one_of, require_text
 from ..models import AllListsFieldResult, ListField
-from ._base import CollectionResource, drop_none
+from ._base import CollectionResource, drop_none, with_extra
 
 __all__ = ["FIELD_TYPES", "ListFieldsResource"]
 
@@ -49,6 +49,80 @@ class ListFieldsResource(CollectionResource[ListField]):
         super()._check_values(values, creating=creating)
         check_field(values, creating=creating)
 
+    async def create(
+        self,
+        *,
+        name: str,
+        title: str,
+        type: str,
+        position: int,
+        format: str | None = None,
+        default: Any = None,
+        mandatory: bool | None = None,
+        list_id: int | str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ListField:
+        """Create a field in one list: `POST /api/list_fields`.
+
+        Not retried after an ambiguous failure: a repeat would try to add the field
+        again. Each optional field is sent only when given.
+
+        Args:
+            name: The field's name (its key in contacts).
+            title: The title the Ongage UI shows.
+            type: `"date"`, `"email"`, `"numeric"` or `"string"`.
+            position: Its position among the list's fields (an int >= 0).
+            format: The date format, required for a date field (such as `dd/mm/yyyy`,
+                `yyyy-mm-dd` or `mm/dd/yyyy hh24:mi`).
+            default: The value of contacts that have none.
+            mandatory: Whether every contact must have a value.
+            list_id: The list (default: the client's list).
+            extra_body: Body fields the SDK does not model, merged over the ones it
+                builds (yours win; never `id` or `list_id`).
+            extra_query: Query parameters the SDK does not model (yours win).
+        """
+        values = _field(name, title, type, position, format, default, mandatory)
+        return await self._create(
+            values, list_id=list_id, extra_body=extra_body, extra_query=extra_query
+        )
+
+    async def update(
+        self,
+        field_id: int | str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        type: str | None = None,
+        position: int | None = None,
+        format: str | None = None,
+        default: Any = None,
+        mandatory: bool | None = None,
+        list_id: int | str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> ListField:
+        """Change a field: `PUT /api/list_fields/<id>`; only the fields given are sent.
+
+        Args:
+            field_id: The field's id.
+            name: Its new name.
+            title: Its new title.
+            type: Its new type (`"date"`, `"email"`, `"numeric"` or `"string"`).
+            position: Its new position.
+            format: Its new date format.
+            default: Its new default value.
+            mandatory: Whether every contact must have a value.
+            list_id: The list (default: the client's list).
+            extra_body: Body fields the SDK does not model (yours win; never `id` or
+                `list_id`).
+            extra_query: Query parameters the SDK does not model (yours win).
+        """
+        values = _field(name, title, type, position, format, default, mandatory)
+        return await self._update(
+            field_id, values, list_id=list_id, extra_body=extra_body, extra_query=extra_query
+        )
+
     async def all_lists(
         self,
         *,
@@ -59,6 +133,8 @@ class ListFieldsResource(CollectionResource[ListField]):
         format: str | None = None,
         default: Any = None,
         mandatory: bool | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> AllListsFieldResult:
         """Create one field in every list of the account: `POST /api/list_fields/all_lists`.
 
@@ -75,20 +151,42 @@ class ListFieldsResource(CollectionResource[ListField]):
                 `yyyy-mm-dd` or `mm/dd/yyyy hh24:mi`).
             default: The value of contacts that have none.
             mandatory: Whether every contact must have a value.
+            extra_body: Body fields the SDK does not model, merged over the ones it
+                builds (yours win).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
-        body = drop_none(
-            {
-                "name": name,
-                "title": title,
-                "type": type,
-                "format": format,
-                "default": default,
-                "mandatory": mandatory,
-                "position": position,
-            }
+        body = with_extra(
+            drop_none(_field(name, title, type, position, format, default, mandatory)),
+            extra_body,
+            name="extra_body",
         )
-        check_field(body, creating=True)
-        payload = await self._client.request(
-            "POST", "/api/list_fields/all_lists", json=body, list_scoped=False
+        check_field(body or {}, creating=True)
+        payload = await self._call(
+            "POST",
+            "/api/list_fields/all_lists",
+            json=body,
+            extra_query=extra_query,
+            list_scoped=False,
         )
         return AllListsFieldResult.from_payload(payload)
+
+
+def _field(
+    name: str | None,
+    title: str | None,
+    type: str | None,
+    position: int | None,
+    format: str | None,
+    default: Any,
+    mandatory: bool | None,
+) -> dict[str, Any]:
+    """A field's values in the order Ongage's page lists them (`None`: not given)."""
+    return {
+        "name": name,
+        "title": title,
+        "type": type,
+        "format": format,
+        "default": default,
+        "mandatory": mandatory,
+        "position": position,
+    }

@@ -13,7 +13,7 @@ from typing import Any
 from .._exceptions import InvalidArgumentError
 from .._validation import object_id, one_of, page_bounds, require_text
 from ..models import List, Page
-from ._base import APIResource, drop_none, offset_pages, page_of
+from ._base import APIResource, drop_none, offset_pages, page_of, with_extra
 
 __all__ = ["ListsResource"]
 
@@ -34,14 +34,19 @@ class ListsResource(APIResource):
     list is named by the path (or is being created).
     """
 
-    async def get(self, list_id: int | str) -> List:
+    async def get(
+        self, list_id: int | str, *, extra_query: Mapping[str, Any] | None = None
+    ) -> List:
         """One list by id: `GET /api/lists/<id>` (`NotFoundError` when there is none).
 
         Args:
             list_id: The list's id.
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         lid = object_id(list_id, name="list_id")
-        return _list_from(await self._client.request("GET", f"/api/lists/{lid}", list_scoped=False))
+        return _list_from(
+            await self._call("GET", f"/api/lists/{lid}", extra_query=extra_query, list_scoped=False)
+        )
 
     async def list(
         self,
@@ -57,6 +62,7 @@ class ListsResource(APIResource):
         order: str | None = None,
         offset: int | None = None,
         limit: int | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Page[List]:
         """One page of the account's lists: `GET /api/lists`, with the `total`.
 
@@ -74,6 +80,8 @@ class ListsResource(APIResource):
             order: `"ASC"` or `"DESC"`.
             offset: How many lists to skip.
             limit: How many lists to return at most.
+            extra_query: Query parameters the SDK does not model, merged over the ones
+                it builds (yours win).
         """
         offset, limit = page_bounds(offset, limit)
         params = drop_none(
@@ -91,24 +99,65 @@ class ListsResource(APIResource):
                 "limit": limit,
             }
         )
-        response = await self._client.request(
-            "GET", "/api/lists", params=params, list_scoped=False, raw=True
+        response = await self._call(
+            "GET",
+            "/api/lists",
+            params=params,
+            extra_query=extra_query,
+            list_scoped=False,
+            raw=True,
         )
         return page_of(response, List.from_payload, offset or 0, limit)
 
-    def iter(self, *, page_size: int = 100, **filters: Any) -> AsyncIterator[List]:
-        """Every list matching `filters`, fetched one page (one call) at a time.
+    def iter(
+        self,
+        *,
+        page_size: int = 100,
+        name: str | None = None,
+        name_like: str | None = None,
+        type: str | None = None,
+        hash_type: str | None = None,
+        scope: str | None = None,
+        archive: bool | None = None,
+        deleted: bool | None = None,
+        sort: str | None = None,
+        order: str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[List]:
+        """Every list matching the filters, fetched one page (one call) at a time.
 
         `async for lst in client.lists.iter(type="sending"): ...`
 
         Args:
             page_size: Lists per call.
-            **filters: The filters of [`list`][ongage_async.resources.ListsResource.list]
-                (`name`, `type`, `archive`, ...).
+            name: As for [`list`][ongage_async.resources.ListsResource.list], as are
+                the other filters.
+            name_like: A part of the name.
+            type: `"sending"` or `"suppression"`.
+            hash_type: `"md5"`, `"sha256"` or `"sha512"`.
+            scope: `"global"`, `"list"` or `"campaign"`.
+            archive: Ongage's `archive` filter.
+            deleted: Ongage's `deleted` filter.
+            sort: The column to sort by.
+            order: `"ASC"` or `"DESC"`.
+            extra_query: As for `list`, sent with every page.
         """
 
         async def fetch(offset: int, limit: int) -> Page[List]:
-            return await self.list(offset=offset, limit=limit, **filters)
+            return await self.list(
+                name=name,
+                name_like=name_like,
+                type=type,
+                hash_type=hash_type,
+                scope=scope,
+                archive=archive,
+                deleted=deleted,
+                sort=sort,
+                order=order,
+                offset=offset,
+                limit=limit,
+                extra_query=extra_query,
+            )
 
         return offset_pages(fetch, page_size)
 
@@ -122,6 +171,8 @@ class ListsResource(APIResource):
         fields: Sequence[Mapping[str, Any]] | None = None,
         expiration_date: int | str | None = None,
         scope: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> List:
         """Create a list: `POST /api/lists`.
 
@@ -138,6 +189,9 @@ class ListsResource(APIResource):
             expiration_date: When a suppression list expires (suppression lists only).
             scope: `"global"` (Ongage's default), `"list"` or `"campaign"` (suppression
                 lists only).
+            extra_body: Body fields the SDK does not model, merged over the ones it
+                builds (yours win).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         list_type = one_of(type, _TYPES, name="type")
         if list_type != "suppression" and (expiration_date is not None or scope is not None):
@@ -154,7 +208,14 @@ class ListsResource(APIResource):
             }
         )
         return _list_from(
-            await self._client.request("POST", "/api/lists", json=body, list_scoped=False)
+            await self._call(
+                "POST",
+                "/api/lists",
+                json=body,
+                extra_body=extra_body,
+                extra_query=extra_query,
+                list_scoped=False,
+            )
         )
 
     async def update(
@@ -163,25 +224,70 @@ class ListsResource(APIResource):
         *,
         name: str,
         description: str | None = None,
-        **settings: Any,
+        type: str | None = None,
+        expiration_date: int | str | None = None,
+        scope: str | None = None,
+        welcome_email_active: bool | None = None,
+        unsubscribe_default_link: bool | None = None,
+        unsubscribe_confirmation_html: str | None = None,
+        unsubscribe_confirmation_button: str | None = None,
+        unsubscribe_success_html: str | None = None,
+        frequency_active: bool | None = None,
+        frequency_html: str | None = None,
+        frequencies: Sequence[Mapping[str, Any]] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> List:
         """Change a list: `PUT /api/lists/<id>`.
+
+        Every setting but `name` is sent only when given.
 
         Args:
             list_id: The list's id.
             name: Its name (required by Ongage on every update).
             description: Its description.
-            **settings: The other list settings Ongage documents, sent as given (such as
-                `frequency_active`, with `frequency_html` and `frequencies`).
+            type: `"sending"` or `"suppression"`, as the List API's example sends it.
+            expiration_date: When a suppression list expires (suppression lists only).
+            scope: `"global"`, `"list"` or `"campaign"` (suppression lists only).
+            welcome_email_active: Send the list's welcome e-mail to new contacts.
+            unsubscribe_default_link: Add Ongage's default unsubscribe link (with
+                `False`, every message must carry its own).
+            unsubscribe_confirmation_html: The page shown after the unsubscribe link.
+            unsubscribe_confirmation_button: The text of its confirmation button.
+            unsubscribe_success_html: The page shown after a successful unsubscribe.
+            frequency_active: Turn the list-level frequencies on (then give
+                `frequency_html` and `frequencies`).
+            frequency_html: The text shown before the frequencies' select box.
+            frequencies: The frequencies, each `{"active": True, "title": "Weekly",
+                "value": "Frequency1"}` (`Frequency1` to `Frequency3`).
+            extra_body: Body fields the SDK does not model, merged over the ones it
+                builds (yours win; never `id` or `list_id`: the list is the first
+                argument).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         lid = object_id(list_id, name="list_id")
-        if "list_id" in settings or "id" in settings:
-            raise InvalidArgumentError("the list is named by list_id=, not in the settings")
-        body = drop_none(
-            {"name": require_text(name, name="name"), "description": description, **settings}
-        )
+        settings = {
+            "name": require_text(name, name="name"),
+            "type": one_of(type, _TYPES, name="type"),
+            "description": description,
+            "expiration_date": expiration_date,
+            "scope": one_of(scope, _SCOPES, name="scope"),
+            "welcome_email_active": welcome_email_active,
+            "unsubscribe_default_link": unsubscribe_default_link,
+            "unsubscribe_confirmation_html": unsubscribe_confirmation_html,
+            "unsubscribe_confirmation_button": unsubscribe_confirmation_button,
+            "unsubscribe_success_html": unsubscribe_success_html,
+            "frequency_active": frequency_active,
+            "frequency_html": frequency_html,
+            "frequencies": frequencies,
+        }
+        body = with_extra(drop_none(settings), extra_body, name="extra_body") or {}
+        if "list_id" in body or "id" in body:
+            raise InvalidArgumentError("the list is named by list_id=, not in the body")
         return _list_from(
-            await self._client.request("PUT", f"/api/lists/{lid}", json=body, list_scoped=False)
+            await self._call(
+                "PUT", f"/api/lists/{lid}", json=body, extra_query=extra_query, list_scoped=False
+            )
         )
 
     async def copy(
@@ -192,6 +298,8 @@ class ListsResource(APIResource):
         description: str = "",
         type: str = "sending",
         default: bool = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> List:
         """Copy a list into a new one: `POST /api/lists/<id>/copy`.
 
@@ -204,6 +312,9 @@ class ListsResource(APIResource):
             type: `"sending"` or `"suppression"`.
             default: Ongage's `default` flag for the copy (whether it becomes the
                 default list).
+            extra_body: Body fields the SDK does not model, merged over the ones it
+                builds (yours win).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         lid = object_id(list_id, name="list_id")
         body = {
@@ -214,19 +325,27 @@ class ListsResource(APIResource):
             "default": _flag(default, "default"),
         }
         return _list_from(
-            await self._client.request(
-                "POST", f"/api/lists/{lid}/copy", json=body, list_scoped=False
+            await self._call(
+                "POST",
+                f"/api/lists/{lid}/copy",
+                json=body,
+                extra_body=extra_body,
+                extra_query=extra_query,
+                list_scoped=False,
             )
         )
 
-    async def delete(self, list_id: int | str) -> None:
+    async def delete(
+        self, list_id: int | str, *, extra_query: Mapping[str, Any] | None = None
+    ) -> None:
         """Delete a list: `DELETE /api/lists/<id>`.
 
         Args:
             list_id: The list's id.
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         lid = object_id(list_id, name="list_id")
-        await self._client.request("DELETE", f"/api/lists/{lid}", list_scoped=False)
+        await self._call("DELETE", f"/api/lists/{lid}", extra_query=extra_query, list_scoped=False)
 
 
 def _flag(value: object, name: str) -> bool | None:

@@ -173,6 +173,8 @@ class ReportsResource(APIResource):
         value: str | None = None,
         format: str | None = None,
         list_id: int | str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Report:
         """Run a report: `POST /api/reports/query`.
 
@@ -198,6 +200,9 @@ class ReportsResource(APIResource):
             value: Ongage's `value`, sent as given.
             format: Ongage's `format` (such as `"csv"`), sent as given.
             list_id: The one list to report on when `list_ids` is not given.
+            extra_body: Body fields the SDK does not model, merged over the ones it
+                builds (yours win).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         offset, limit = page_bounds(offset, limit)
         if list_ids is not None and list_id is not None:
@@ -218,10 +223,12 @@ class ReportsResource(APIResource):
                 "format": format,
             }
         )
-        response = await self._client.request(
+        response = await self._call(
             "POST",
             "/api/reports/query",
             json=body,
+            extra_body=extra_body,
+            extra_query=extra_query,
             list_id=chosen_list(list_id),
             list_scoped=list_ids is None,
             idempotent=True,
@@ -237,6 +244,8 @@ class ReportsResource(APIResource):
         list_id: int | str | None = None,
         since: dt.date | None = None,
         until: dt.date | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Report:
         """One row a day (`stats_date`) with `metrics`, oldest first: a dashboard in a call.
 
@@ -249,6 +258,9 @@ class ReportsResource(APIResource):
             since: The first day. Give it: without a `stats_date` filter Ongage covers
                 about a month.
             until: The last day.
+            extra_body: Body fields the SDK does not model, merged over the ones it
+                builds (yours win).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         if since is not None and until is not None and since > until:
             raise InvalidArgumentError("since must not be after until")
@@ -265,4 +277,6 @@ class ReportsResource(APIResource):
             group=["stats_date"],
             filter=clauses or None,
             order=[("stats_date", "ASC")],
+            extra_body=extra_body,
+            extra_query=extra_query,
         )

@@ -36,15 +36,79 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
     _required = ("name", "description")
 
     async def get(
-        self, item_id: int | str, *, list_id: int | str | None = None
+        self,
+        item_id: int | str,
+        *,
+        list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> TransactionalCampaign:
         """One campaign: `GET /api/transactional/<id>`; undocumented (no Ongage page shows it).
 
         Args:
             item_id: The campaign's id.
             list_id: The list (default: the client's list).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
-        return await super().get(item_id, list_id=list_id)
+        return await super().get(item_id, list_id=list_id, extra_query=extra_query)
+
+    async def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        message_type: str | None = None,
+        list_id: int | str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TransactionalCampaign:
+        """Create a transactional campaign: `POST /api/transactional`.
+
+        Not retried after an ambiguous failure: a second call would make a second
+        campaign.
+
+        Args:
+            name: The campaign's name.
+            description: Its description (required by Ongage).
+            message_type: Ongage's `message_type` (such as `"email"`), sent when given.
+            list_id: The list (default: the client's list).
+            extra_body: Body fields the SDK does not model, merged over the ones it
+                builds (yours win; never `id` or `list_id`).
+            extra_query: Query parameters the SDK does not model (yours win).
+        """
+        values = {"name": name, "description": description, "message_type": message_type}
+        return await self._create(
+            values, list_id=list_id, extra_body=extra_body, extra_query=extra_query
+        )
+
+    async def update(
+        self,
+        campaign_id: int | str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        message_type: str | None = None,
+        list_id: int | str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> TransactionalCampaign:
+        """Change a transactional campaign: `PUT /api/transactional/<id>`.
+
+        Only the fields given are sent.
+
+        Args:
+            campaign_id: The campaign's id.
+            name: Its new name.
+            description: Its new description.
+            message_type: Its new `message_type`.
+            list_id: The list (default: the client's list).
+            extra_body: Body fields the SDK does not model (yours win; never `id` or
+                `list_id`).
+            extra_query: Query parameters the SDK does not model (yours win).
+        """
+        values = {"name": name, "description": description, "message_type": message_type}
+        return await self._update(
+            campaign_id, values, list_id=list_id, extra_body=extra_body, extra_query=extra_query
+        )
 
     async def send(
         self,
@@ -59,6 +123,8 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
         dynamic_fields: Mapping[str, Mapping[str, Any]] | None = None,
         list_id: int | str | None = None,
         idempotent: bool = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SendResult:
         """Send a stored e-mail message to each recipient: `POST /api/transactional/send`.
 
@@ -81,6 +147,9 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
                 e-mail (Ongage's `message_dynamic_fields_per_recipient`).
             list_id: The list (default: the client's list).
             idempotent: Allow retries after an ambiguous failure (may send twice).
+            extra_body: Body fields the SDK does not model, merged over the ones it
+                builds (yours win).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         if message_id is None or isinstance(message_id, bool) or not str(message_id).strip():
             raise InvalidArgumentError("message_id is required")
@@ -96,10 +165,12 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
                 "message_dynamic_fields_per_recipient": dynamic_fields,
             }
         )
-        payload = await self._client.request(
+        payload = await self._call(
             "POST",
             "/api/transactional/send",
             json=body,
+            extra_body=extra_body,
+            extra_query=extra_query,
             list_id=chosen_list(list_id),
             idempotent=idempotent,
         )
@@ -119,6 +190,8 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
         sending_connection_id: int | str | None = None,
         list_id: int | str | None = None,
         idempotent: bool = False,
+        extra_body: Mapping[str, Any] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> SendResult:
         """Send a subject and content given inline: `POST /api/transactional/send_embed_content`.
 
@@ -137,6 +210,9 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
             sending_connection_id: The ESP connection to send through.
             list_id: The list (default: the client's list).
             idempotent: Allow retries after an ambiguous failure (may send twice).
+            extra_body: Body fields the SDK does not model, merged over the ones it
+                builds (yours win).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         if html is None and text is None:
             raise InvalidArgumentError("send_content needs html= or text=")
@@ -163,10 +239,12 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
                 "sending_connection_id": sending_connection_id,
             }
         )
-        payload = await self._client.request(
+        payload = await self._call(
             "POST",
             "/api/transactional/send_embed_content",
             json=body,
+            extra_body=extra_body,
+            extra_query=extra_query,
             list_id=chosen_list(list_id),
             idempotent=idempotent,
         )

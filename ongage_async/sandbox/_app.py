@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hmac
+import inspect
 import json
 import logging
 import random
@@ -150,7 +151,7 @@ class SandboxApp:
                 await _send(send, status, error_reply(status, message).encode(), _JSON)
             return
 
-        exchange.list_id, reply = self._dispatch(request)
+        exchange.list_id, reply = await self._dispatch(request)
         data = reply.encode()
         kind = fault.kind if fault is not None else None
         if kind == "slow" and fault is not None:
@@ -170,7 +171,7 @@ class SandboxApp:
             raise ConnectionDropped("connection dropped by the sandbox's fault plan")
         await _send(send, reply.status, data, reply.content_type)
 
-    def _dispatch(self, request: Request) -> tuple[int | None, Reply]:
+    async def _dispatch(self, request: Request) -> tuple[int | None, Reply]:
         list_id = None
         try:
             limit = self.config.max_body_bytes
@@ -185,7 +186,10 @@ class SandboxApp:
                 context = Context(
                     request, body, list_id, self.store, self.recorder, self.config, params
                 )
-                return list_id, route.handler(context)
+                reply = route.handler(context)
+                if inspect.isawaitable(reply):
+                    reply = await reply
+                return list_id, reply
             raise ApiError(404, f"No route for {request.method} {request.path}")
         except ApiError as exc:
             return list_id, error_reply(exc.status, exc.message, exc.errors)

@@ -92,6 +92,11 @@ class SandboxConfig:
     * ``job_polls_per_step``: how many status polls an asynchronous job (import,
       export, contact search or activity, a launched mailing's run) stays in each
       documented status.
+    * ``import_fetch_hosts``: hosts an import's ``file_url`` may name besides loopback
+      addresses (``"*"``: any); ``import_max_bytes``: the largest file (and unpacked
+      ZIP) an import fetches; ``import_rows_per_poll``: how many rows an import
+      processes per status poll (``None``: all of them over ``job_polls_per_step``
+      polls), so a test can follow its ``progress`` row by row.
     """
 
     credentials: SandboxCredentials = attrs.field(factory=SandboxCredentials)
@@ -109,3 +114,8 @@ class SandboxConfig:
     max_body_bytes: int | None = None
     job_polls_per_step: int = 1
     seed: int | None = 0
+    import_fetch_hosts: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    import_max_bytes: int = attrs.field(default=1 << 30, validator=_positive)
+    import_rows_per_poll: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_positive)
+    )

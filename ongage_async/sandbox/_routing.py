@@ -10,7 +10,7 @@ client that sends the wrong id.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import attrs
@@ -40,7 +40,8 @@ class Context:
         return self.request.query
 
 
-Handler = Callable[[Context], Reply]
+#: Most handlers answer at once; one that must wait (an import fetching its file) is async.
+Handler = Callable[[Context], Reply | Awaitable[Reply]]
 
 
 @attrs.frozen

@@ -65,7 +65,7 @@ class Sandbox:
 
     @property
     def files(self) -> MutableMapping[str, str]:
-        """``file_url -> CSV text`` for imports (the sandbox fetches nothing itself)."""
+        """``file_url -> CSV text`` for imports: read instead of fetching the URL over HTTP."""
         return self.store.files
 
     def transport(self) -> SandboxTransport:

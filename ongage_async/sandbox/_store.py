@@ -225,7 +225,7 @@ class Store:
         self.mailing_runs: dict[str, Job] = {}
         #: every transactional e-mail sent (what reports are computed from)
         self.sends: list[dict[str, Any]] = []
-        #: file_url -> CSV text, for imports (the sandbox fetches nothing from the network)
+        #: file_url -> CSV text, for imports: read instead of fetching the URL over HTTP
         self.files: dict[str, str] = {}
         self._ids = itertools.count(111670)
         # Contact ids are shaped like Ongage's (a MongoDB ObjectId): 4 bytes of time,
