@@ -86,7 +86,7 @@ from ._tally import (
 from ._validation import positive_int
 
 if TYPE_CHECKING:
-    from ._client import OngageClient
+    from ._requester import Requester
 
 __all__ = [
     "NEVER_SENT",
@@ -183,7 +183,7 @@ class BulkOperation:
 
     def __init__(
         self,
-        client: OngageClient,
+        client: Requester,
         rows: Iterable[Any] | AsyncIterable[Any],
         send: Callable[[list[Row]], Awaitable[Mapping[str, tuple[str, str]]]],
         prepare: Callable[[Any], tuple[Row | None, str]],

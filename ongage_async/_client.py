@@ -1,16 +1,10 @@
 """``OngageClient``: one connection pool, one governor, one middleware chain.
 
-The client is small on purpose: it resolves configuration, builds the chain once,
-and hands each call to it.  Everything interesting happens in a middleware, the
-governor or the sender, each in its own module.
-
-The chain, outermost first::
-
-    AuthMiddleware -> ListIdMiddleware -> *your middleware* -> RetryMiddleware
-        -> GovernorMiddleware -> HTTPSender
-
-Retry wraps the governor, not the other way round: every attempt must pass the
-governor (the server counts each one) and a back-off sleep must not hold a slot.
+The client resolves its settings, has `_stack.assemble` build the pool and the chain
+once (the chain is drawn there), builds each call in one place (`_build_call`) and
+hands it to the chain.  Its namespaces (`client.lists`, ...) are properties, each made
+on first use; a view made by `with_options` shares the pool, the governor and the
+chain, and has its own defaults and namespaces.
 """
 
 from __future__ import annotations
@@ -25,27 +19,19 @@ import anyio
 import attrs
 import httpx
 
-from ._call import USE_CLIENT_DEFAULT, ByteSink, Call, Handler, Middleware, UseClientDefault
+from . import resources
+from ._call import USE_CLIENT_DEFAULT, ByteSink, Call, Middleware, UseClientDefault
 from ._credentials import Credentials
 from ._download import sink_for
 from ._exceptions import ClientClosedError, ConfigurationError, InvalidArgumentError
 from ._governor import Governor
-from ._lifetime import Lifetime
-from ._middleware import (
-    AuthMiddleware,
-    DeadlineMiddleware,
-    GovernorMiddleware,
-    ListIdMiddleware,
-    RetryMiddleware,
-)
 from ._middleware.retry import Sleep
-from ._middleware.tracing import TracingMiddleware, tracing_available
-from ._namespaces import Namespaces
 from ._priority import BULK_PRIORITY, Priority, Reserve, as_reserve, check_priority
 from ._raw import RawResponse, capture_raw, record_raw
 from ._response import Response
 from ._retry import RetryPolicy, as_retry
-from ._sender import DEFAULT_MAX_RESPONSE_BYTES, HTTPSender, check_answer_limits
+from ._sender import DEFAULT_MAX_RESPONSE_BYTES, check_answer_limits
+from ._stack import CallDefaults, assemble
 from ._validation import (
     as_deadline,
     as_timeout,
@@ -55,8 +41,6 @@ from ._validation import (
     check_path,
     object_id,
 )
-from ._version import __version__
-from ._wire import trace_requests
 
 __all__ = ["DEFAULT_BASE_URL", "OngageClient"]
 
@@ -66,38 +50,7 @@ DEFAULT_BASE_URL = "https://api.ongage.net"
 _METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
 
 
-@attrs.frozen
-class _CallDefaults:
-    """What a view (``with_options``) can change; everything else is shared."""
-
-    list_id: str | None
-    retry: RetryPolicy | None
-    timeout: httpx.Timeout
-    deadline: float | None = None
-    #: None: not set, so a call goes at "normal" and a bulk run at "low".
-    priority: Priority | None = None
-
-
-@attrs.define
-class _Shared:
-    """State shared by a client and all its views."""
-
-    http: httpx.AsyncClient
-    governor: Governor
-    chain: Handler
-    base_url: str
-    lifetime: Lifetime
-    governing: GovernorMiddleware | None = None  # frees held slots at close
-
-
-def _build_chain(middleware: Sequence[Middleware], send: Handler) -> Handler:
-    def link(handler: Handler, step: Middleware) -> Handler:
-        return functools.partial(step.__call__, call_next=handler)
-
-    return functools.reduce(link, reversed(middleware), send)
-
-
-class OngageClient(Namespaces):
+class OngageClient:
     """An async client for the Ongage API that respects the account's limits.
 
     Use it as ``async with OngageClient(...) as client:`` or keep one for the life of
@@ -155,45 +108,20 @@ class OngageClient(Namespaces):
             )
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
-        self._defaults = _CallDefaults(
+        self._defaults = CallDefaults(
             default_list, policy, as_timeout(timeout), as_deadline(deadline), level
         )
 
-        slots = gov.cap.max_concurrency
-        http = httpx.AsyncClient(
-            base_url=url,
-            transport=transport,
-            timeout=self._defaults.timeout,
-            # The pool matches the in-flight cap, so no request queues unseen inside httpx.
-            limits=httpx.Limits(max_connections=slots, max_keepalive_connections=slots),
-            follow_redirects=False,
-            headers={"User-Agent": f"ongage-async/{__version__}", "Accept": "application/json"},
-            # Lets the governor see whether a cancelled call's request went out.
-            event_hooks={"request": [trace_requests]},
-        )
-        sender = HTTPSender(http, max_response_bytes, attempt_timeout)
-        governing = GovernorMiddleware(
-            gov, pause_on_429=gov.budget.period, attempt_limit=sender.attempt_limit
-        )
-        steps: list[Middleware] = [
-            AuthMiddleware(credentials),
-            ListIdMiddleware(),
-            DeadlineMiddleware(),
-            # One span per call when opentelemetry-api is installed; nothing otherwise.
-            *([TracingMiddleware.create()] if tracing_available() else []),
-            *middleware,
-            RetryMiddleware(gov, sleep or anyio.sleep),
-            governing,
-        ]
-        lifetime = Lifetime()
-        chain = _build_chain(steps, lifetime.wire(sender))
-        self._shared = _Shared(
-            http=http,
-            governor=gov,
-            chain=chain,
-            base_url=str(url),
-            lifetime=lifetime,
-            governing=governing,
+        self._shared = assemble(
+            credentials,
+            url,
+            transport,
+            gov,
+            self._defaults.timeout,
+            middleware,
+            sleep,
+            max_response_bytes,
+            attempt_timeout,
         )
 
     # -- views -----------------------------------------------------------------------
@@ -437,6 +365,114 @@ class OngageClient(Namespaces):
         finally:
             await sink.close()
         return sink.written
+
+    # -- the namespaces: each made on first use, and a view's bound to the view ---------
+
+    @functools.cached_property
+    def lists(self) -> resources.ListsResource:
+        """Lists: `get`, `list`, `iter`, `create`, `update`, `copy`, `delete`.
+
+        See [`client.lists`][ongage_async.resources.ListsResource].
+        """
+        return resources.ListsResource(self)
+
+    @functools.cached_property
+    def contacts(self) -> resources.ContactsResource:
+        """Contacts: `create`, `update`, `get`, `get_by_id`, `find`, `change_status`, ...; and
+        `upsert_many` for any number.
+
+        See [`client.contacts`][ongage_async.resources.ContactsResource].
+        """
+        return resources.ContactsResource(self)
+
+    @functools.cached_property
+    def imports(self) -> resources.ImportsResource:
+        """Imports (asynchronous jobs): `create`, `job`, `get`, `list`, `iter`.
+
+        See [`client.imports`][ongage_async.resources.ImportsResource].
+        """
+        return resources.ImportsResource(self)
+
+    @functools.cached_property
+    def exports(self) -> resources.ExportsResource:
+        """Exports (asynchronous jobs, a ZIP): `create`, `job`.
+
+        See [`client.exports`][ongage_async.resources.ExportsResource].
+        """
+        return resources.ExportsResource(self)
+
+    @functools.cached_property
+    def transactional(self) -> resources.TransactionalResource:
+        """Transactional sends (`send`, `send_content`) and campaigns.
+
+        See [`client.transactional`][ongage_async.resources.TransactionalResource].
+        """
+        return resources.TransactionalResource(self)
+
+    @functools.cached_property
+    def reports(self) -> resources.ReportsResource:
+        """Reports: `query`, `daily`.
+
+        See [`client.reports`][ongage_async.resources.ReportsResource].
+        """
+        return resources.ReportsResource(self)
+
+    @functools.cached_property
+    def contact_search(self) -> resources.ContactSearchResource:
+        """Contact searches (asynchronous jobs): `create`, `job`, `get`, `list`, `delete`.
+
+        See [`client.contact_search`][ongage_async.resources.ContactSearchResource].
+        """
+        return resources.ContactSearchResource(self)
+
+    @functools.cached_property
+    def contact_activity(self) -> resources.ContactActivityResource:
+        """Contact activity reports (asynchronous jobs), as contact searches.
+
+        See [`client.contact_activity`][ongage_async.resources.ContactActivityResource].
+        """
+        return resources.ContactActivityResource(self)
+
+    @functools.cached_property
+    def segments(self) -> resources.SegmentsResource:
+        """Segments: `get`, `list`, `iter`, `create`, `update`, `delete`.
+
+        See [`client.segments`][ongage_async.resources.SegmentsResource].
+        """
+        return resources.SegmentsResource(self)
+
+    @functools.cached_property
+    def mailings(self) -> resources.MailingsResource:
+        """Mailings: `get`, `list`, `iter`, `create`, `update`, `delete`, `abort`, `cancel`,
+        `unschedule`.
+
+        See [`client.mailings`][ongage_async.resources.MailingsResource].
+        """
+        return resources.MailingsResource(self)
+
+    @functools.cached_property
+    def emails(self) -> resources.EmailsResource:
+        """E-mail messages (paged by `page`/`page_size`).
+
+        See [`client.emails`][ongage_async.resources.EmailsResource].
+        """
+        return resources.EmailsResource(self)
+
+    @functools.cached_property
+    def list_fields(self) -> resources.ListFieldsResource:
+        """List fields, and `all_lists` (one field in every list).
+
+        See [`client.list_fields`][ongage_async.resources.ListFieldsResource].
+        """
+        return resources.ListFieldsResource(self)
+
+    @functools.cached_property
+    def esp_connections(self) -> resources.EspConnectionsResource:
+        """ESP connections: `options`.
+
+        See [`client.esp_connections`][ongage_async.resources.EspConnectionsResource].
+        """
+        return resources.EspConnectionsResource(self)
 
     # -- state and lifetime ------------------------------------------------------------
 

@@ -51,11 +51,12 @@ from ._exceptions import (
     StagingError,
 )
 from ._importfile import csv_rows, read_chunks, write_import_file
+from ._validation import non_negative_int
 from .staging import Stage, redact_url
 
 if TYPE_CHECKING:
-    from ._client import OngageClient
     from ._jobs import ImportJob
+    from ._requester import Requester
     from .models import Import
 
 __all__ = ["ImportProgress", "ImportResult", "import_rows"]
@@ -223,7 +224,7 @@ def _safe(exc: BaseException) -> str:
 
 
 async def import_rows(
-    client: OngageClient,
+    client: Requester,
     rows: Iterable[Any] | AsyncIterable[Any] | str | os.PathLike[str],
     *,
     stage: Stage,
@@ -241,12 +242,8 @@ async def import_rows(
         raise InvalidArgumentError(
             "stage must be a Stage (put and delete), such as ObjectStoreStage"
         )
-    if compress_above is not None and (
-        isinstance(compress_above, bool)
-        or not isinstance(compress_above, int)
-        or compress_above < 0
-    ):
-        raise InvalidArgumentError("compress_above must be a number of bytes, or None")
+    if compress_above is not None:
+        non_negative_int(compress_above, name="compress_above (bytes, or None)")
     if isinstance(rows, (str, os.PathLike)):
         path = Path(rows)
         if not await anyio.Path(path).is_file():

@@ -24,7 +24,7 @@ from ._validation import positive_int
 from .models import ExportStatus, Import, SearchStatus
 
 if TYPE_CHECKING:
-    from ._client import OngageClient
+    from ._requester import Requester
 
 __all__ = ["ExportJob", "ImportJob", "Job", "JobFailedError", "JobTimeoutError", "SearchJob"]
 
@@ -42,7 +42,7 @@ class _Pollable(Protocol):
     def default_poll_interval(self) -> float: ...
 
 
-def _budget_interval(client: OngageClient) -> float:
+def _budget_interval(client: Requester) -> float:
     budget = client.governor.budget
     return 20 * budget.period / budget.limit
 
@@ -84,7 +84,7 @@ class Job(Generic[StatusT]):
     kind: str = "job"
     _path = "/api/job"
 
-    def __init__(self, client: OngageClient, job_id: str, list_id: str | None) -> None:
+    def __init__(self, client: Requester, job_id: str, list_id: str | None) -> None:
         self._client = client
         self.id: str = job_id
         self.list_id: str | None = list_id
@@ -189,7 +189,7 @@ class ExportJob:
     kind: str = "export"
     _path = "/api/export"
 
-    def __init__(self, client: OngageClient, job_id: str, list_id: str | None) -> None:
+    def __init__(self, client: Requester, job_id: str, list_id: str | None) -> None:
         self._client = client
         self.id: str = job_id
         self.list_id: str | None = list_id
@@ -288,7 +288,7 @@ class SearchJob(Job[SearchStatus]):
     _path = "/api/contact_search"
 
     def __init__(
-        self, client: OngageClient, job_id: str, list_id: str | None, path: str | None = None
+        self, client: Requester, job_id: str, list_id: str | None, path: str | None = None
     ) -> None:
         super().__init__(client, job_id, list_id)
         if path is not None:

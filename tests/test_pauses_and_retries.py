@@ -37,7 +37,6 @@ from ongage_async import (
 )
 from ongage_async import Handler as CallHandler
 from ongage_async._middleware.retry import retry_after_seconds
-from ongage_async._namespaces import Namespaces
 from ongage_async.sandbox import Fault
 
 from .conftest import creds
@@ -389,7 +388,7 @@ def idempotency_table() -> dict[str, tuple[str, str]]:
 
 def namespace_methods() -> set[str]:
     names = set()
-    for namespace, prop in vars(Namespaces).items():
+    for namespace, prop in vars(OngageClient).items():
         if not isinstance(prop, functools.cached_property):
             continue
         resource = type(getattr(OngageClient(**creds()), namespace))

@@ -31,7 +31,7 @@ from .._validation import (
 from ..models import Page
 
 if TYPE_CHECKING:
-    from .._client import OngageClient
+    from .._requester import Requester
 
 __all__ = [
     "chosen_list",
@@ -88,7 +88,7 @@ def with_extra(
 class APIResource:
     """Base of the namespaces; holds the client (or view) it was reached from."""
 
-    def __init__(self, client: OngageClient) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     def __repr__(self) -> str:

@@ -20,7 +20,7 @@ from .._validation import contact_id as check_contact_id
 from .._validation import items_of
 from ..models import Contact, ContactWriteResult, StatusChangeResult
 from ._base import APIResource, chosen_list, drop_none, list_id_of, one_of, rows_of
-from .imports import IMPORT_ACTIONS, IMPORT_TYPES
+from .imports import IMPORT_ACTIONS, IMPORT_TYPES, ImportsResource
 
 if TYPE_CHECKING:
     from ..staging import Stage
@@ -490,7 +490,7 @@ class ContactsResource(APIResource):
         lid = list_id_of(list_id)
 
         def create(url: str, name: str) -> Any:
-            return self._client.imports.create(
+            return ImportsResource(self._client).create(
                 url,
                 name=name,
                 import_action=import_action,
