@@ -67,8 +67,10 @@ async def test_bad_send_arguments(
 
 
 async def test_transactional_campaigns(client: OngageClient) -> None:
+    with pytest.raises(TypeError, match="description"):  # required: a type checker sees it
+        await client.transactional.create(name="receipts")  # type: ignore[call-arg]
     with pytest.raises(InvalidArgumentError, match="description"):
-        await client.transactional.create(name="receipts")
+        await client.transactional.create(name="receipts", description="")
     created = await client.transactional.create(name="receipts", description="order receipts")
     assert isinstance(created, TransactionalCampaign)
     campaigns = [c async for c in client.transactional.iter()]
@@ -230,8 +232,10 @@ async def test_list_fields_all_lists_and_esp_options(client: OngageClient) -> No
     for bad in ({"type": "colour"}, {"type": "boolean"}, {"title": ""}, {"type": "date"}):
         with pytest.raises(InvalidArgumentError):
             await client.list_fields.all_lists(**{**field, **bad})
+    with pytest.raises(TypeError, match="position"):  # required: a type checker sees it
+        await client.list_fields.create(name="x", title="X", type="string")  # type: ignore[call-arg]
     with pytest.raises(InvalidArgumentError):
-        await client.list_fields.create(name="x", title="X", type="string")  # no position
+        await client.list_fields.create(name="x", title="X", type="string", position=-1)
     options = await client.esp_connections.options()
     assert options and all(o.id and o.name and o.esp_name for o in options)
     assert all(o.support_transactional is not None for o in options)
@@ -247,11 +251,23 @@ async def test_collection_arguments_are_checked(
     for bad_id in ("abc", "²", "٣", 0, -1, 10**30, "9" * 40, True):
         with pytest.raises(InvalidArgumentError):
             await resource.get(bad_id)
+    required = _REQUIRED[namespace]
     with pytest.raises(InvalidArgumentError):
-        await resource.create(name="")
-    with pytest.raises(InvalidArgumentError):
-        await resource.create(name="x", type="string", list_id_in_body=1, id=3)
+        await resource.create(**{**required, "name": ""})
+    for smuggled in ({"id": 3}, {"list_id": 1}):
+        with pytest.raises(InvalidArgumentError):
+            await resource.create(**required, extra_body=smuggled)
+    with pytest.raises(TypeError):  # an unknown keyword: never sent as a field
+        await resource.create(**required, list_id_in_body=1)
     assert sandbox.recorder.calls == []
+
+
+_REQUIRED: dict[str, dict[str, Any]] = {
+    "segments": {"name": "x"},
+    "mailings": {"name": "x", "send_now": True},
+    "emails": {"name": "x"},
+    "list_fields": {"name": "x", "title": "X", "type": "string", "position": 1},
+}
 
 
 async def test_a_list_scoped_object_of_another_list_is_not_found(client: OngageClient) -> None:
