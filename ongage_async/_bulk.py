@@ -50,7 +50,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import anyio
 import attrs
@@ -92,6 +92,7 @@ __all__ = [
     "NEVER_SENT",
     "UNCONFIRMED",
     "BulkOperation",
+    "BulkOptions",
     "BulkProgress",
     "BulkResult",
     "fold_key",
@@ -101,6 +102,39 @@ __all__ = [
 
 Row = dict[str, Any]
 ProgressCallback = Callable[["BulkProgress"], Any]
+
+
+class BulkOptions(TypedDict, total=False):
+    """How a bulk run goes: the keywords every bulk method takes (`upsert_many`, ...).
+
+    Declared once, so each method says `**options: Unpack[BulkOptions]` and a type
+    checker still catches a misspelt one (as Python does when the run starts).
+
+    Attributes:
+        chunk_size: Rows a call. `None` (the default) sizes chunks as Ongage advises: at
+            most 50 contacts and 8 KiB of JSON a call (fewer for wide rows); an
+            explicit 1-100 wins.
+        max_chunk_bytes: JSON bytes a call at most (8 KiB, or 256 KiB with an explicit
+            `chunk_size`).
+        fail_fast: Stop the run at the first chunk that fails (default False).
+        on_progress: Called with a [`BulkProgress`][ongage_async.BulkProgress]
+            after each chunk.
+        total: The number of rows, for progress when the input has no `len`.
+        dedupe_window: How many recent e-mails a run remembers to drop repeats
+            (10,000).
+        keep_ids: Also map each e-mail written to its id in `result.ids` (default
+            False: successes are counted).
+        priority: The run's level (default: the client's, else `"low"`).
+    """
+
+    chunk_size: int | None
+    max_chunk_bytes: int | None
+    fail_fast: bool
+    on_progress: ProgressCallback | None
+    total: int | None
+    dedupe_window: int
+    keep_ids: bool
+    priority: Priority | None
 
 
 @attrs.frozen

@@ -1,5 +1,6 @@
 """Resource namespaces, one module each; `client.<name>` is the matching class."""
 
+from .._bulk import BulkOptions
 from .contact_activity import ContactActivityResource
 from .contact_search import ContactSearchResource, Criterion
 from .contacts import ContactsResource
@@ -15,6 +16,7 @@ from .segments import SegmentsResource
 from .transactional import TransactionalResource
 
 __all__ = [
+    "BulkOptions",
     "ContactActivityResource",
     "ContactSearchResource",
     "ContactsResource",

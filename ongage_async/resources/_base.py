@@ -57,9 +57,7 @@ T = TypeVar("T")
 ORDERS = ("ASC", "DESC")
 
 
-def with_extra(
-    built: Mapping[str, Any] | None, extra: Mapping[str, Any] | None, *, name: str
-) -> dict[str, Any] | None:
+def with_extra(built: Any, extra: Mapping[str, Any] | None, *, name: str) -> Any:
     """What a method built, with the caller's `extra_query`/`extra_body` merged over it.
 
     The one place the escape hatch is applied. A key of `extra` replaces the SDK's
@@ -73,7 +71,9 @@ def with_extra(
         name: `"extra_query"` or `"extra_body"`, for the error messages.
     """
     if extra is None:
-        return None if built is None else dict(built)
+        return built  # as built: an array body (several contacts) too
+    if built is not None and not isinstance(built, Mapping):
+        raise InvalidArgumentError(f"{name} cannot join a body that is an array")
     if not isinstance(extra, Mapping):
         raise InvalidArgumentError(f"{name} must be a mapping, not {type(extra).__name__}")
     if not all(isinstance(key, str) for key in extra):
@@ -100,7 +100,7 @@ class APIResource:
         path: str,
         *,
         params: Mapping[str, Any] | None = None,
-        json: Mapping[str, Any] | None = None,
+        json: Any = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         list_id: int | str | UseClientDefault | None = USE_CLIENT_DEFAULT,

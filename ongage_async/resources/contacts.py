@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import quote
 
-from .._bulk import BulkOperation, BulkProgress, BulkResult, status_outcome, write_outcome
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover
+    from typing_extensions import Unpack
+
+from .._bulk import BulkOperation, BulkOptions, BulkResult, status_outcome, write_outcome
 from .._exceptions import InvalidArgumentError
 from .._import import DEFAULT_COMPRESS_ABOVE, ImportProgress, ImportResult, import_rows
 from .._validation import contact_id as check_contact_id
-from .._validation import items_of
+from .._validation import items_of, non_negative_int
 from ..models import Contact, ContactWriteResult, StatusChangeResult
 from ._base import APIResource, chosen_list, drop_none, list_id_of, one_of, rows_of
 from .imports import IMPORT_ACTIONS, IMPORT_TYPES, ImportsResource
@@ -83,6 +89,7 @@ class ContactsResource(APIResource):
         *,
         overwrite: bool = False,
         list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> ContactWriteResult:
         """Add contacts to a list: `POST /api/v2/contacts`, in one call.
 
@@ -100,12 +107,17 @@ class ContactsResource(APIResource):
                 as they are).
             list_id: The list to write to (default: the client's list, else the
                 account's default list); sent in the route, never in the body.
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         if not isinstance(overwrite, bool):
             raise InvalidArgumentError("overwrite must be True or False")
         rows = [{**row, "overwrite": overwrite} if overwrite else row for row in _rows(contacts)]
-        payload = await self._client.request(
-            "POST", "/api/v2/contacts", json=_body(contacts, rows), list_id=chosen_list(list_id)
+        payload = await self._call(
+            "POST",
+            "/api/v2/contacts",
+            json=_body(contacts, rows),
+            extra_query=extra_query,
+            list_id=chosen_list(list_id),
         )
         return ContactWriteResult.from_payload(payload)
 
@@ -114,6 +126,7 @@ class ContactsResource(APIResource):
         contacts: Mapping[str, Any] | Iterable[Mapping[str, Any]],
         *,
         list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> ContactWriteResult:
         """Update existing contacts (never adds one): `PUT /api/v2/contacts`.
 
@@ -121,14 +134,25 @@ class ContactsResource(APIResource):
             contacts: One contact (a mapping) or several, each matched by its `id`
                 (Ongage's contact id) when it has one, else by its `email`.
             list_id: The list (default: the client's list).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         rows = _rows(contacts, by_id=True)
-        payload = await self._client.request(
-            "PUT", "/api/v2/contacts", json=_body(contacts, rows), list_id=chosen_list(list_id)
+        payload = await self._call(
+            "PUT",
+            "/api/v2/contacts",
+            json=_body(contacts, rows),
+            extra_query=extra_query,
+            list_id=chosen_list(list_id),
         )
         return ContactWriteResult.from_payload(payload)
 
-    async def get(self, email: str, *, list_id: int | str | None = None) -> Contact:
+    async def get(
+        self,
+        email: str,
+        *,
+        list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Contact:
         """One contact by e-mail: `GET /api/contacts/by_email/<email>`.
 
         Raises `NotFoundError` when the list has no such contact.
@@ -136,14 +160,19 @@ class ContactsResource(APIResource):
         Args:
             email: The contact's e-mail address (URL-encoded in the path for you).
             list_id: The list (default: the client's list).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         path = f"/api/contacts/by_email/{quote(_email(email), safe='@')}"
         return Contact.from_payload(
-            await self._client.request("GET", path, list_id=chosen_list(list_id))
+            await self._call("GET", path, extra_query=extra_query, list_id=chosen_list(list_id))
         )
 
     async def get_by_id(
-        self, contact_id: int | str, *, list_id: int | str | None = None
+        self,
+        contact_id: int | str,
+        *,
+        list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
     ) -> Contact:
         """One contact by id: `GET /api/contacts/by_id/<id>`.
 
@@ -151,13 +180,20 @@ class ContactsResource(APIResource):
             contact_id: Ongage's contact id, an opaque string such as
                 `"5aae312578464ae01f8b4567"` (`Contact.id`).
             list_id: The list (default: the client's list).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         path = f"/api/contacts/by_id/{check_contact_id(contact_id)}"
         return Contact.from_payload(
-            await self._client.request("GET", path, list_id=chosen_list(list_id))
+            await self._call("GET", path, extra_query=extra_query, list_id=chosen_list(list_id))
         )
 
-    async def find(self, email: str, *, behavior: bool | None = None) -> tuple[Contact, ...]:
+    async def find(
+        self,
+        email: str,
+        *,
+        behavior: bool | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> tuple[Contact, ...]:
         """The contact in every list the API user may see: `GET /api/contacts/cross_account`.
 
         Account-level: the client's `list_id` is not sent.
@@ -165,10 +201,16 @@ class ContactsResource(APIResource):
         Args:
             email: The e-mail address to look for.
             behavior: Ask Ongage to add the contact's open, click and sent statistics.
+            extra_query: Query parameters the SDK does not model (yours win).
         """
         params = drop_none({"email": _email(email), "behavior": behavior})
-        payload = await self._client.request(
-            "GET", "/api/contacts/cross_account", params=params, list_scoped=False
+        payload = await self._call(
+            "GET",
+            "/api/contacts/cross_account",
+            params=params,
+            extra_query=extra_query,
+            list_id=None,
+            list_scoped=False,
         )
         rows = rows_of(payload)
         return tuple(Contact.from_payload(row) for row in rows)
@@ -181,6 +223,8 @@ class ContactsResource(APIResource):
         ocx_child_id: int | str | None = None,
         ocx_connection_id: int | str | None = None,
         list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> StatusChangeResult:
         """Change the status of contacts: `POST /api/v2/contacts/change_status`.
 
@@ -193,6 +237,8 @@ class ContactsResource(APIResource):
             ocx_child_id: The sub-campaign an unsubscribe came from.
             ocx_connection_id: The ESP connection (`ocx_connection_id`, as Ongage names it).
             list_id: The list (default: the client's list).
+            extra_query: Query parameters the SDK does not model (yours win).
+            extra_body: Body fields the SDK does not model (yours win).
         """
         emails = items_of(emails, name="emails")
         body = drop_none(
@@ -206,17 +252,25 @@ class ContactsResource(APIResource):
         if body.get("change_to") is None:
             raise InvalidArgumentError("change_to is required")
         # Setting a status twice leaves it the same: safe to retry.
-        payload = await self._client.request(
+        payload = await self._call(
             "POST",
             "/api/v2/contacts/change_status",
             json=body,
+            extra_query=extra_query,
+            extra_body=extra_body,
             list_id=chosen_list(list_id),
             idempotent=True,
         )
         return StatusChangeResult.from_payload(payload)
 
     async def change_email(
-        self, email: str, new_email: str, *, list_id: int | str | None = None
+        self,
+        email: str,
+        new_email: str,
+        *,
+        list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Mapping[str, Any]:
         """Change a contact's e-mail address: `PUT /api/contacts/change_email`.
 
@@ -232,15 +286,27 @@ class ContactsResource(APIResource):
             email: The current address.
             new_email: The new address.
             list_id: The list (default: the client's list).
+            extra_query: Query parameters the SDK does not model (yours win).
+            extra_body: Body fields the SDK does not model (yours win).
         """
         body = {"email": _email(email), "new_email": _email(new_email, "new_email")}
-        payload = await self._client.request(
-            "PUT", "/api/contacts/change_email", json=body, list_id=chosen_list(list_id)
+        payload = await self._call(
+            "PUT",
+            "/api/contacts/change_email",
+            json=body,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            list_id=chosen_list(list_id),
         )
         return payload if isinstance(payload, Mapping) else {}
 
     async def delete(
-        self, contact_ids: str | Sequence[int | str], *, list_id: int | str | None = None
+        self,
+        contact_ids: str | Sequence[int | str],
+        *,
+        list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Any:
         """Delete contacts by id: `POST /api/contacts/delete`.
 
@@ -251,6 +317,8 @@ class ContactsResource(APIResource):
             contact_ids: One contact id (sent as `{"contact_id"}`) or a sequence of them
                 (sent as `{"contact_ids": [...]}`).
             list_id: The list (default: the client's list).
+            extra_query: Query parameters the SDK does not model (yours win).
+            extra_body: Body fields the SDK does not model (yours win).
         """
         if isinstance(contact_ids, str):
             body: dict[str, Any] = {"contact_id": check_contact_id(contact_ids)}
@@ -262,8 +330,14 @@ class ContactsResource(APIResource):
                 ]
             }
         # Deleting twice leaves the contacts deleted: safe to retry.
-        return await self._client.request(
-            "POST", "/api/contacts/delete", json=body, list_id=chosen_list(list_id), idempotent=True
+        return await self._call(
+            "POST",
+            "/api/contacts/delete",
+            json=body,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            list_id=chosen_list(list_id),
+            idempotent=True,
         )
 
     # -- bulk ------------------------------------------------------------------------
@@ -274,7 +348,7 @@ class ContactsResource(APIResource):
         *,
         overwrite: bool = True,
         list_id: int | str | None = None,
-        **options: Any,
+        **options: Unpack[BulkOptions],
     ) -> BulkOperation:
         """A bulk `POST /api/v2/contacts` run, not started yet: `await op.run()`.
 
@@ -287,9 +361,8 @@ class ContactsResource(APIResource):
                 [`create`][ongage_async.resources.ContactsResource.create]).
             overwrite: Also update contacts that exist already.
             list_id: The list (default: the client's list).
-            **options: `chunk_size`, `max_chunk_bytes`, `fail_fast`, `on_progress`,
-                `total`, `dedupe_window`, `keep_ids`: see
-                [`upsert_many`][ongage_async.resources.ContactsResource.upsert_many].
+            **options: How the run goes: see
+                [`BulkOptions`][ongage_async.resources.BulkOptions].
         """
         lid = list_id_of(list_id)
 
@@ -320,12 +393,10 @@ class ContactsResource(APIResource):
         *,
         list_id: int | str | None = None,
         overwrite: bool = True,
-        chunk_size: int | None = None,
-        on_progress: Callable[[BulkProgress], Any] | None = None,
         stage: None = None,
         import_threshold: int = 1000,
         on_import_progress: Callable[[ImportProgress], Any] | None = None,
-        **options: Any,
+        **options: Unpack[BulkOptions],
     ) -> BulkResult: ...
 
     @overload
@@ -335,12 +406,10 @@ class ContactsResource(APIResource):
         *,
         list_id: int | str | None = None,
         overwrite: bool = True,
-        chunk_size: int | None = None,
-        on_progress: Callable[[BulkProgress], Any] | None = None,
         stage: Stage,
         import_threshold: int = 1000,
         on_import_progress: Callable[[ImportProgress], Any] | None = None,
-        **options: Any,
+        **options: Unpack[BulkOptions],
     ) -> BulkResult | ImportResult: ...
 
     async def upsert_many(
@@ -349,12 +418,10 @@ class ContactsResource(APIResource):
         *,
         list_id: int | str | None = None,
         overwrite: bool = True,
-        chunk_size: int | None = None,
-        on_progress: Callable[[BulkProgress], Any] | None = None,
         stage: Stage | None = None,
         import_threshold: int = 1000,
         on_import_progress: Callable[[ImportProgress], Any] | None = None,
-        **options: Any,
+        **options: Unpack[BulkOptions],
     ) -> BulkResult | ImportResult:
         """Create or update any number of contacts: `POST /api/v2/contacts`, a chunk a call.
 
@@ -373,11 +440,6 @@ class ContactsResource(APIResource):
                 [`create`][ongage_async.resources.ContactsResource.create]); read lazily.
             list_id: The list (default: the client's list).
             overwrite: Also update contacts that exist already.
-            chunk_size: Contacts a call. `None` sizes chunks as Ongage advises: at most
-                50 contacts and 8 KiB of JSON a call (fewer for wide rows); an explicit
-                1-100 wins.
-            on_progress: Called with a [`BulkProgress`][ongage_async.BulkProgress] after
-                each chunk.
             stage: Where an import's file is staged
                 ([`ObjectStoreStage`][ongage_async.staging.ObjectStoreStage], say);
                 without one, every contact goes through v2 calls.
@@ -385,19 +447,11 @@ class ContactsResource(APIResource):
                 (the first `import_threshold + 1` are read ahead to tell).
             on_import_progress: Called with an
                 [`ImportProgress`][ongage_async.ImportProgress] when the import runs.
-            **options: `max_chunk_bytes` (8 KiB, or 256 KiB with an explicit
-                `chunk_size`), `fail_fast` (False; True stops the run at the first chunk
-                that fails), `total` (for progress when the input has no `len`),
-                `dedupe_window` (10,000 e-mails), `keep_ids` (False: successes are
-                counted; True also maps each e-mail written to its id in `result.ids`).
+            **options: How the v2 run goes (`chunk_size`, `on_progress`, `fail_fast`,
+                ...): see [`BulkOptions`][ongage_async.resources.BulkOptions].
         """
         if stage is not None:
-            if (
-                isinstance(import_threshold, bool)
-                or not isinstance(import_threshold, int)
-                or import_threshold < 0
-            ):
-                raise InvalidArgumentError("import_threshold must be an int >= 0")
+            non_negative_int(import_threshold, name="import_threshold")
             head, rest = await _read_ahead(contacts, import_threshold + 1)
             if rest is not None:  # more than the threshold: one import
                 return await self.import_rows(
@@ -412,8 +466,6 @@ class ContactsResource(APIResource):
             contacts,
             overwrite=overwrite,
             list_id=list_id,
-            chunk_size=chunk_size,
-            on_progress=on_progress,
             **options,
         )
         return await operation.run()
@@ -522,21 +574,15 @@ class ContactsResource(APIResource):
         contacts: Iterable[Any] | AsyncIterable[Any],
         *,
         list_id: int | str | None = None,
-        chunk_size: int | None = None,
-        on_progress: Callable[[BulkProgress], Any] | None = None,
-        **options: Any,
+        **options: Unpack[BulkOptions],
     ) -> BulkResult:
         """Update any number of existing contacts: `PUT /api/v2/contacts`, a chunk a call.
 
         Args:
             contacts: Any iterable or async iterable of contacts, matched by e-mail.
             list_id: The list (default: the client's list).
-            chunk_size: Contacts a call, as for
-                [`upsert_many`][ongage_async.resources.ContactsResource.upsert_many].
-            on_progress: Called with a [`BulkProgress`][ongage_async.BulkProgress] after
-                each chunk.
-            **options: As for
-                [`upsert_many`][ongage_async.resources.ContactsResource.upsert_many].
+            **options: How the run goes: see
+                [`BulkOptions`][ongage_async.resources.BulkOptions].
         """
         lid = list_id_of(list_id)
 
@@ -557,8 +603,6 @@ class ContactsResource(APIResource):
             contacts,
             send,
             prepare,
-            chunk_size=chunk_size,
-            on_progress=on_progress,
             **options,
         )
         return await operation.run()
@@ -569,9 +613,7 @@ class ContactsResource(APIResource):
         change_to: str,
         *,
         list_id: int | str | None = None,
-        chunk_size: int | None = None,
-        on_progress: Callable[[BulkProgress], Any] | None = None,
-        **options: Any,
+        **options: Unpack[BulkOptions],
     ) -> BulkResult:
         """Change the status of any number of contacts, a chunk a call.
 
@@ -583,12 +625,8 @@ class ContactsResource(APIResource):
             change_to: As for
                 [`change_status`][ongage_async.resources.ContactsResource.change_status].
             list_id: The list (default: the client's list).
-            chunk_size: E-mails a call, as for
-                [`upsert_many`][ongage_async.resources.ContactsResource.upsert_many].
-            on_progress: Called with a [`BulkProgress`][ongage_async.BulkProgress] after
-                each chunk.
-            **options: As for
-                [`upsert_many`][ongage_async.resources.ContactsResource.upsert_many].
+            **options: How the run goes: see
+                [`BulkOptions`][ongage_async.resources.BulkOptions].
         """
         one_of(change_to, CHANGE_TO, name="change_to")
         lid = list_id_of(list_id)
@@ -614,8 +652,6 @@ class ContactsResource(APIResource):
             emails,
             send,
             prepare,
-            chunk_size=chunk_size,
-            on_progress=on_progress,
             **options,
         )
         return await operation.run()

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._exceptions import ValidationError
 from .._jobs import ImportJob
-from .._validation import require_text
+from .._validation import object_id, require_text
 from ..models import Import
 from ._base import ListedResource, created_id, drop_none, one_of
 
@@ -57,6 +58,8 @@ class ImportsResource(ListedResource[Import]):
         fields: Mapping[str, Any] | None = None,
         import_type: str | None = None,
         list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ImportJob:
         """Start an import: `POST /api/import`; returns its job handle.
 
@@ -83,6 +86,8 @@ class ImportsResource(ListedResource[Import]):
                 or `"suppression"`.
             list_id: The list (default: the client's list); the job's polls go to the
                 same list.
+            extra_query: Query parameters the SDK does not model (yours win).
+            extra_body: Body fields the SDK does not model (yours win).
         """
         body = drop_none(
             {
@@ -100,7 +105,14 @@ class ImportsResource(ListedResource[Import]):
             }
         )
         lid = self._list_context(list_id)
-        payload = await self._client.request("POST", "/api/import", json=body, list_id=lid)
+        payload = await self._call(
+            "POST",
+            "/api/import",
+            json=body,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            list_id=lid,
+        )
         return ImportJob(self._client, created_id(payload, "import"), lid)
 
     def job(self, import_id: int | str, *, list_id: int | str | None = None) -> ImportJob:
@@ -112,12 +124,28 @@ class ImportsResource(ListedResource[Import]):
         """
         return ImportJob(self._client, str(import_id), self._list_context(list_id))
 
-    async def get(self, import_id: int | str, *, list_id: int | str | None = None) -> Import:
+    async def get(
+        self,
+        import_id: int | str,
+        *,
+        list_id: int | str | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Import:
         """An import's status and counts: `GET /api/import/<id>`.
 
         Args:
             import_id: The import's id.
             list_id: The list it runs in (default: the client's list).
+            extra_query: Query parameters the SDK does not model (yours win).
         """
-        status = await self.job(import_id, list_id=list_id).status()
-        return status if status is not None else Import(id=str(import_id))
+        iid = object_id(import_id, name="import_id")
+        try:
+            payload = await self._call(
+                "GET",
+                f"{self._path}/{iid}",
+                extra_query=extra_query,
+                list_id=self._list_context(list_id),
+            )
+        except ValidationError:  # 412: not started yet, as ImportJob.status reads it
+            return Import(id=iid)
+        return Import.from_payload(payload)
