@@ -8,7 +8,7 @@ retry always starts again from what the caller asked for.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, TypedDict, runtime_checkable
 
 import attrs
 import httpx
@@ -22,7 +22,9 @@ __all__ = [
     "ByteSink",
     "Call",
     "Handler",
+    "CallOptions",
     "Middleware",
+    "SendOptions",
     "UseClientDefault",
     "chosen_list",
 ]
@@ -52,6 +54,47 @@ class UseClientDefault:
 
 #: Leave an option as the client (or view) has it; see :class:`UseClientDefault`.
 USE_CLIENT_DEFAULT = UseClientDefault()
+
+
+class SendOptions(TypedDict, total=False):
+    """How one call goes; each option left out is the client's (or view's).
+
+    `client.request(..., **options)` and `client.download(..., **options)` take these
+    keywords (declared once, here); a misspelt one is a `TypeError` before anything is
+    sent, and an error for a type checker.
+
+    Attributes:
+        params: The query string (strings, numbers, booleans, None, or lists of them).
+        list_id: The list: `USE_CLIENT_DEFAULT` (leave it out) for the client's, `None`
+            for none (the account's default list), or an id.
+        list_scoped: False for an account-level endpoint, which takes no list id.
+        retry: A `RetryPolicy`, or False for none.
+        timeout: Seconds (or an `httpx.Timeout`) for each attempt's phases.
+        deadline: Seconds the whole call may take, waits and retries included; None
+            for none.
+        priority: `"high"`, `"normal"` or `"low"`.
+    """
+
+    params: Mapping[str, Any] | None
+    list_id: int | str | UseClientDefault | None
+    list_scoped: bool
+    retry: RetryPolicy | Literal[False] | UseClientDefault
+    timeout: float | httpx.Timeout | UseClientDefault
+    deadline: float | UseClientDefault | None
+    priority: Priority | UseClientDefault
+
+
+class CallOptions(SendOptions, total=False):
+    """`SendOptions`, and what only `request` takes.
+
+    Attributes:
+        json: The body, sent as JSON.
+        idempotent: Whether sending twice is harmless, so a 5xx or a lost answer may be
+            retried (default: by method; GET, PUT and DELETE are, POST is not).
+    """
+
+    json: Any
+    idempotent: bool | None
 
 
 def chosen_list(list_id: int | str | None) -> int | str | UseClientDefault:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Awaitable, Mapping, Sequence
+import sys
+from collections.abc import Awaitable, Sequence
 from types import TracebackType
 from typing import IO, Any, Literal, TypeVar, overload
 
@@ -19,8 +20,21 @@ import anyio
 import attrs
 import httpx
 
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover
+    from typing_extensions import Unpack
+
 from . import resources
-from ._call import USE_CLIENT_DEFAULT, ByteSink, Call, Middleware, UseClientDefault
+from ._call import (
+    USE_CLIENT_DEFAULT,
+    ByteSink,
+    Call,
+    CallOptions,
+    Middleware,
+    SendOptions,
+    UseClientDefault,
+)
 from ._credentials import Credentials
 from ._download import sink_for
 from ._exceptions import ClientClosedError, ConfigurationError, InvalidArgumentError
@@ -39,6 +53,7 @@ from ._validation import (
     check_json,
     check_params,
     check_path,
+    known_keywords,
     object_id,
 )
 
@@ -185,106 +200,52 @@ class OngageClient:
 
     @overload
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = ...,
-        json: Any = ...,
-        list_id: int | str | UseClientDefault | None = ...,
-        idempotent: bool | None = ...,
-        list_scoped: bool = ...,
-        retry: RetryPolicy | Literal[False] | UseClientDefault = ...,
-        timeout: float | httpx.Timeout | UseClientDefault = ...,
-        deadline: float | UseClientDefault | None = ...,
-        priority: Priority | UseClientDefault = ...,
-        raw: Literal[False] = ...,
+        self, method: str, path: str, *, raw: Literal[False] = ..., **options: Unpack[CallOptions]
     ) -> Any: ...
 
     @overload
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = ...,
-        json: Any = ...,
-        list_id: int | str | UseClientDefault | None = ...,
-        idempotent: bool | None = ...,
-        list_scoped: bool = ...,
-        retry: RetryPolicy | Literal[False] | UseClientDefault = ...,
-        timeout: float | httpx.Timeout | UseClientDefault = ...,
-        deadline: float | UseClientDefault | None = ...,
-        priority: Priority | UseClientDefault = ...,
-        raw: Literal[True],
+        self, method: str, path: str, *, raw: Literal[True], **options: Unpack[CallOptions]
     ) -> Response: ...
 
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        list_id: int | str | UseClientDefault | None = USE_CLIENT_DEFAULT,
-        idempotent: bool | None = None,
-        list_scoped: bool = True,
-        retry: RetryPolicy | Literal[False] | UseClientDefault = USE_CLIENT_DEFAULT,
-        timeout: float | httpx.Timeout | UseClientDefault = USE_CLIENT_DEFAULT,
-        deadline: float | UseClientDefault | None = USE_CLIENT_DEFAULT,
-        priority: Priority | UseClientDefault = USE_CLIENT_DEFAULT,
-        raw: bool = False,
+        self, method: str, path: str, *, raw: bool = False, **options: Unpack[CallOptions]
     ) -> Any:
-        """Send one call through the chain; return the payload (or a :class:`Response`).
+        """Send one call through the chain; return the payload (or, with `raw=True`, the
+        [`Response`][ongage_async.models.Response]).
 
-        Every option left at ``USE_CLIENT_DEFAULT`` is the client's (or view's);
-        ``list_id=None`` sends no list id (the account's default list), as
-        ``with_options(list_id=None)`` does.  ``idempotent`` overrides the method's
-        default (GET/PUT/DELETE are, POST is not) and decides whether a 5xx or a lost
-        answer may be retried.  ``priority`` (``"high"``, ``"normal"`` or ``"low"``)
-        overrides the view's level for this call.
+        The options are [`CallOptions`][ongage_async.middleware.CallOptions]: `params`,
+        `json`, `list_id`, `idempotent`, `list_scoped`, `retry`, `timeout`, `deadline`,
+        `priority`.  Each one left out is the client's (or view's); `list_id=None` sends
+        no list id (the account's default list), as `with_options(list_id=None)` does.
         """
+        known_keywords(options, CallOptions, where="request")
         verb = method.upper() if isinstance(method, str) else ""
         if verb not in _METHODS:
             raise InvalidArgumentError(f"method must be one of {sorted(_METHODS)}, not {method!r}")
+        idempotent = options.get("idempotent")
         if idempotent is not None and not isinstance(idempotent, bool):
             raise InvalidArgumentError("idempotent must be True, False or None")
-        call = self._build_call(
-            verb,
-            path,
-            params=params,
-            list_id=list_id,
-            list_scoped=list_scoped,
-            retry=retry,
-            timeout=timeout,
-            deadline=deadline,
-            priority=priority,
-        )
-        if json is not None:
-            check_json(json)
-        call = attrs.evolve(call, json=json, idempotent=idempotent)
+        call = self._build_call(verb, path, options)
+        body = options.get("json")
+        if body is not None:
+            check_json(body)
+        call = attrs.evolve(call, json=body, idempotent=idempotent)
         response = await self._shared.lifetime.run(self._shared.chain, call)
         record_raw(response)
         return response if raw else response.payload
 
     def _build_call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None,
-        list_id: int | str | UseClientDefault | None,
-        list_scoped: bool,
-        retry: RetryPolicy | Literal[False] | UseClientDefault,
-        timeout: float | httpx.Timeout | UseClientDefault,
-        deadline: float | UseClientDefault | None,
-        priority: Priority | UseClientDefault,
-        sink: ByteSink | None = None,
+        self, method: str, path: str, options: SendOptions, sink: ByteSink | None = None
     ) -> Call:
         """The one place a call is built: each option, the call's or the view's, checked."""
         if self._shared.lifetime.closed:
             raise ClientClosedError("this OngageClient has been closed")
+        params = options.get("params")
         check_params(params)
+        list_id = options.get("list_id", USE_CLIENT_DEFAULT)
+        retry = options.get("retry", USE_CLIENT_DEFAULT)
+        timeout = options.get("timeout", USE_CLIENT_DEFAULT)
         defaults = self._defaults
         return Call(
             method=method,
@@ -295,15 +256,15 @@ class OngageClient:
             if list_id is None or isinstance(list_id, UseClientDefault)
             else object_id(list_id, name="list_id"),
             default_list_id=None if list_id is None else defaults.list_id,
-            list_scoped=list_scoped,
+            list_scoped=options.get("list_scoped", True),
             retry=defaults.retry
             if isinstance(retry, UseClientDefault)
             else as_retry(retry, InvalidArgumentError),
             timeout=defaults.timeout
             if isinstance(timeout, UseClientDefault)
             else as_timeout(timeout, InvalidArgumentError),
-            deadline_at=self._deadline_at(deadline),
-            priority=self._priority(priority),
+            deadline_at=self._deadline_at(options.get("deadline", USE_CLIENT_DEFAULT)),
+            priority=self._priority(options.get("priority", USE_CLIENT_DEFAULT)),
             sink=sink,
         )
 
@@ -331,34 +292,18 @@ class OngageClient:
         self,
         path: str,
         destination: str | os.PathLike[str] | IO[bytes],
-        *,
-        params: Mapping[str, Any] | None = None,
-        list_id: int | str | UseClientDefault | None = USE_CLIENT_DEFAULT,
-        list_scoped: bool = True,
-        retry: RetryPolicy | Literal[False] | UseClientDefault = USE_CLIENT_DEFAULT,
-        timeout: float | httpx.Timeout | UseClientDefault = USE_CLIENT_DEFAULT,
-        deadline: float | UseClientDefault | None = USE_CLIENT_DEFAULT,
-        priority: Priority | UseClientDefault = USE_CLIENT_DEFAULT,
+        **options: Unpack[SendOptions],
     ) -> int:
-        """``GET`` a file (an export's ZIP, a search's CSV) into ``destination``, streamed.
+        """`GET` a file (an export's ZIP, a search's CSV) into `destination`, streamed.
 
         Returns the number of bytes written.  A JSON answer instead of a file (an error,
-        or 412 "not finished yet") raises as any call does.  Its options mean what they
-        mean for :meth:`request`: the client's (or view's) deadline bounds the whole
-        download, as it bounds any call.
+        or 412 "not finished yet") raises as any call does.  Its options are
+        [`SendOptions`][ongage_async.middleware.SendOptions], with the meaning they have
+        for `request`: the client's (or view's) deadline bounds the whole download.
         """
+        known_keywords(options, SendOptions, where="download")
         # Built (and so checked) before the destination is opened.
-        call = self._build_call(
-            "GET",
-            path,
-            params=params,
-            list_id=list_id,
-            list_scoped=list_scoped,
-            retry=retry,
-            timeout=timeout,
-            deadline=deadline,
-            priority=priority,
-        )
+        call = self._build_call("GET", path, options)
         sink = sink_for(destination)
         try:
             await self._shared.lifetime.run(self._shared.chain, attrs.evolve(call, sink=sink))

@@ -9,16 +9,18 @@ hand them any object that sends.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import sys
 from typing import IO, Any, Literal, Protocol, overload
 
-import httpx
-
-from ._call import UseClientDefault
+from ._call import CallOptions, SendOptions
 from ._governor import Governor
 from ._priority import Priority
 from ._response import Response
-from ._retry import RetryPolicy
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover
+    from typing_extensions import Unpack
 
 __all__ = ["Requester"]
 
@@ -43,50 +45,17 @@ class Requester(Protocol):
 
     @overload
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = ...,
-        json: Any = ...,
-        list_id: int | str | UseClientDefault | None = ...,
-        idempotent: bool | None = ...,
-        list_scoped: bool = ...,
-        retry: RetryPolicy | Literal[False] | UseClientDefault = ...,
-        timeout: float | httpx.Timeout | UseClientDefault = ...,
-        deadline: float | UseClientDefault | None = ...,
-        priority: Priority | UseClientDefault = ...,
-        raw: Literal[False] = ...,
+        self, method: str, path: str, *, raw: Literal[False] = ..., **options: Unpack[CallOptions]
     ) -> Any: ...
 
     @overload
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = ...,
-        json: Any = ...,
-        list_id: int | str | UseClientDefault | None = ...,
-        idempotent: bool | None = ...,
-        list_scoped: bool = ...,
-        retry: RetryPolicy | Literal[False] | UseClientDefault = ...,
-        timeout: float | httpx.Timeout | UseClientDefault = ...,
-        deadline: float | UseClientDefault | None = ...,
-        priority: Priority | UseClientDefault = ...,
-        raw: Literal[True],
+        self, method: str, path: str, *, raw: Literal[True], **options: Unpack[CallOptions]
     ) -> Response: ...
 
     async def download(
         self,
         path: str,
         destination: str | os.PathLike[str] | IO[bytes],
-        *,
-        params: Mapping[str, Any] | None = ...,
-        list_id: int | str | UseClientDefault | None = ...,
-        list_scoped: bool = ...,
-        retry: RetryPolicy | Literal[False] | UseClientDefault = ...,
-        timeout: float | httpx.Timeout | UseClientDefault = ...,
-        deadline: float | UseClientDefault | None = ...,
-        priority: Priority | UseClientDefault = ...,
+        **options: Unpack[SendOptions],
     ) -> int: ...

@@ -33,6 +33,7 @@ __all__ = [
     "contact_id",
     "int_at_least",
     "items_of",
+    "known_keywords",
     "non_negative_int",
     "object_id",
     "one_of",
@@ -96,6 +97,18 @@ def one_of(
     if not isinstance(value, str) or value not in allowed:
         raise error(f"{name} must be one of {', '.join(allowed)}; got {value!r:.40}")
     return value
+
+
+def known_keywords(given: Mapping[str, object], allowed: Any, *, where: str) -> None:
+    """Refuse a keyword that the `TypedDict` `allowed` does not declare, as Python would.
+
+    For a method that takes `**options: Unpack[SomeOptions]`: a type checker catches a
+    misspelt keyword, and this catches it at run time, before anything is sent.
+    """
+    known = allowed.__required_keys__ | allowed.__optional_keys__
+    for name in given:
+        if name not in known:
+            raise TypeError(f"{where}() got an unexpected keyword argument {name!r}")
 
 
 def validator(check: Callable[..., Any], **options: Any) -> Callable[[object, Any, Any], None]:
