@@ -9,7 +9,6 @@ chain, and has its own defaults and namespaces.
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from collections.abc import Awaitable, Sequence
@@ -56,6 +55,7 @@ from ._validation import (
     known_keywords,
     object_id,
 )
+from .resources._base import namespace
 
 __all__ = ["DEFAULT_BASE_URL", "OngageClient"]
 
@@ -313,111 +313,69 @@ class OngageClient:
 
     # -- the namespaces: each made on first use, and a view's bound to the view ---------
 
-    @functools.cached_property
-    def lists(self) -> resources.ListsResource:
-        """Lists: `get`, `list`, `iter`, `create`, `update`, `copy`, `delete`.
+    lists = namespace(resources.ListsResource)
+    """Lists: `get`, `list`, `iter`, `create`, `update`, `copy`, `delete`. See
+    [`client.lists`][ongage_async.resources.ListsResource].
+    """
 
-        See [`client.lists`][ongage_async.resources.ListsResource].
-        """
-        return resources.ListsResource(self)
+    contacts = namespace(resources.ContactsResource)
+    """Contacts: `create`, `update`, `get`, `get_by_id`, `find`, `change_status`, ...; and
+    `upsert_many` for any number. See
+    [`client.contacts`][ongage_async.resources.ContactsResource].
+    """
 
-    @functools.cached_property
-    def contacts(self) -> resources.ContactsResource:
-        """Contacts: `create`, `update`, `get`, `get_by_id`, `find`, `change_status`, ...; and
-        `upsert_many` for any number.
+    imports = namespace(resources.ImportsResource)
+    """Imports (asynchronous jobs): `create`, `job`, `get`, `list`, `iter`. See
+    [`client.imports`][ongage_async.resources.ImportsResource].
+    """
 
-        See [`client.contacts`][ongage_async.resources.ContactsResource].
-        """
-        return resources.ContactsResource(self)
+    exports = namespace(resources.ExportsResource)
+    """Exports (asynchronous jobs, a ZIP): `create`, `job`. See
+    [`client.exports`][ongage_async.resources.ExportsResource].
+    """
 
-    @functools.cached_property
-    def imports(self) -> resources.ImportsResource:
-        """Imports (asynchronous jobs): `create`, `job`, `get`, `list`, `iter`.
+    transactional = namespace(resources.TransactionalResource)
+    """Transactional sends (`send`, `send_content`) and campaigns. See
+    [`client.transactional`][ongage_async.resources.TransactionalResource].
+    """
 
-        See [`client.imports`][ongage_async.resources.ImportsResource].
-        """
-        return resources.ImportsResource(self)
+    reports = namespace(resources.ReportsResource)
+    """Reports: `query`, `daily`. See [`client.reports`][ongage_async.resources.ReportsResource]."""
 
-    @functools.cached_property
-    def exports(self) -> resources.ExportsResource:
-        """Exports (asynchronous jobs, a ZIP): `create`, `job`.
+    contact_search = namespace(resources.ContactSearchResource)
+    """Contact searches (asynchronous jobs): `create`, `job`, `get`, `list`, `delete`. See
+    [`client.contact_search`][ongage_async.resources.ContactSearchResource].
+    """
 
-        See [`client.exports`][ongage_async.resources.ExportsResource].
-        """
-        return resources.ExportsResource(self)
+    contact_activity = namespace(resources.ContactActivityResource)
+    """Contact activity reports (asynchronous jobs), as contact searches. See
+    [`client.contact_activity`][ongage_async.resources.ContactActivityResource].
+    """
 
-    @functools.cached_property
-    def transactional(self) -> resources.TransactionalResource:
-        """Transactional sends (`send`, `send_content`) and campaigns.
+    segments = namespace(resources.SegmentsResource)
+    """Segments: `get`, `list`, `iter`, `create`, `update`, `delete`. See
+    [`client.segments`][ongage_async.resources.SegmentsResource].
+    """
 
-        See [`client.transactional`][ongage_async.resources.TransactionalResource].
-        """
-        return resources.TransactionalResource(self)
+    mailings = namespace(resources.MailingsResource)
+    """Mailings: `get`, `list`, `iter`, `create`, `update`, `delete`, `abort`, `cancel`,
+    `unschedule`. See [`client.mailings`][ongage_async.resources.MailingsResource].
+    """
 
-    @functools.cached_property
-    def reports(self) -> resources.ReportsResource:
-        """Reports: `query`, `daily`.
+    emails = namespace(resources.EmailsResource)
+    """E-mail messages (paged by `page`/`page_size`). See
+    [`client.emails`][ongage_async.resources.EmailsResource].
+    """
 
-        See [`client.reports`][ongage_async.resources.ReportsResource].
-        """
-        return resources.ReportsResource(self)
+    list_fields = namespace(resources.ListFieldsResource)
+    """List fields, and `all_lists` (one field in every list). See
+    [`client.list_fields`][ongage_async.resources.ListFieldsResource].
+    """
 
-    @functools.cached_property
-    def contact_search(self) -> resources.ContactSearchResource:
-        """Contact searches (asynchronous jobs): `create`, `job`, `get`, `list`, `delete`.
-
-        See [`client.contact_search`][ongage_async.resources.ContactSearchResource].
-        """
-        return resources.ContactSearchResource(self)
-
-    @functools.cached_property
-    def contact_activity(self) -> resources.ContactActivityResource:
-        """Contact activity reports (asynchronous jobs), as contact searches.
-
-        See [`client.contact_activity`][ongage_async.resources.ContactActivityResource].
-        """
-        return resources.ContactActivityResource(self)
-
-    @functools.cached_property
-    def segments(self) -> resources.SegmentsResource:
-        """Segments: `get`, `list`, `iter`, `create`, `update`, `delete`.
-
-        See [`client.segments`][ongage_async.resources.SegmentsResource].
-        """
-        return resources.SegmentsResource(self)
-
-    @functools.cached_property
-    def mailings(self) -> resources.MailingsResource:
-        """Mailings: `get`, `list`, `iter`, `create`, `update`, `delete`, `abort`, `cancel`,
-        `unschedule`.
-
-        See [`client.mailings`][ongage_async.resources.MailingsResource].
-        """
-        return resources.MailingsResource(self)
-
-    @functools.cached_property
-    def emails(self) -> resources.EmailsResource:
-        """E-mail messages (paged by `page`/`page_size`).
-
-        See [`client.emails`][ongage_async.resources.EmailsResource].
-        """
-        return resources.EmailsResource(self)
-
-    @functools.cached_property
-    def list_fields(self) -> resources.ListFieldsResource:
-        """List fields, and `all_lists` (one field in every list).
-
-        See [`client.list_fields`][ongage_async.resources.ListFieldsResource].
-        """
-        return resources.ListFieldsResource(self)
-
-    @functools.cached_property
-    def esp_connections(self) -> resources.EspConnectionsResource:
-        """ESP connections: `options`.
-
-        See [`client.esp_connections`][ongage_async.resources.EspConnectionsResource].
-        """
-        return resources.EspConnectionsResource(self)
+    esp_connections = namespace(resources.EspConnectionsResource)
+    """ESP connections: `options`. See
+    [`client.esp_connections`][ongage_async.resources.EspConnectionsResource].
+    """
 
     # -- state and lifetime ------------------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import inspect
 import logging
 import math
@@ -388,12 +387,12 @@ def idempotency_table() -> dict[str, tuple[str, str]]:
 
 def namespace_methods() -> set[str]:
     names = set()
-    for namespace, prop in vars(OngageClient).items():
-        if not isinstance(prop, functools.cached_property):
+    for attribute, prop in vars(OngageClient).items():
+        if not isinstance(prop, namespace):
             continue
-        resource = type(getattr(OngageClient(**creds()), namespace))
+        resource = type(getattr(OngageClient(**creds()), attribute))
         names |= {
-            f"{namespace}.{name}"
+            f"{attribute}.{name}"
             for name, member in inspect.getmembers(resource)
             if not name.startswith("_") and callable(member)
         }
