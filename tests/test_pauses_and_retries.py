@@ -36,6 +36,7 @@ from ongage_async import (
 )
 from ongage_async import Handler as CallHandler
 from ongage_async._middleware.retry import retry_after_seconds
+from ongage_async.resources._base import namespace
 from ongage_async.sandbox import Fault
 
 from .conftest import creds
