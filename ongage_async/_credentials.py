@@ -183,8 +183,3 @@ class Credentials:
                 "X_ACCOUNT_CODE": self.account_code or "",
             }
         )
-
-    def secrets(self) -> tuple[str, ...]:
-        """Every secret value, for tests and log filters that must prove none leaks."""
-        values = (self.username, self.password, self.account_code, self.api_key)
-        return tuple(v for v in values if v)

@@ -32,7 +32,6 @@ __all__ = [
     "as_int",
     "as_mapping",
     "as_str",
-    "split_known",
     "wire",
 ]
 
@@ -164,12 +163,6 @@ def _plan(cls: type) -> _Plan:
         if "wire" in field.metadata
     )
     return plan, frozenset(key for _, key, _ in plan)
-
-
-def split_known(payload: Any, known: frozenset[str]) -> tuple[Mapping[str, Any], dict[str, Any]]:
-    """The payload as a mapping, and the fields no model attribute names (kept as `extra`)."""
-    data = payload if isinstance(payload, Mapping) else {}
-    return data, {k: v for k, v in data.items() if k not in known}
 
 
 @attrs.frozen

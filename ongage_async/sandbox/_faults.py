@@ -63,10 +63,6 @@ class FaultPlan:
     script: Sequence[Fault | None] = ()
     rules: Sequence[Fault] = ()
 
-    @classmethod
-    def none(cls) -> FaultPlan:
-        return cls()
-
 
 @attrs.define
 class FaultPicker:
