@@ -31,6 +31,7 @@ from typing import Any
 import anyio
 import attrs
 
+from ._bulk import _aiter  # one way to walk rows, sync or async, that yields now and then
 from ._exceptions import InvalidArgumentError
 from ._rowcodec import RowError, encode_value
 
@@ -98,17 +99,6 @@ def csv_rows(path: Path, encoding: str = "utf-8-sig") -> Iterable[dict[str, Any]
         delimiter = max(",|\t;", key=header.count)
         handle.seek(0)
         yield from csv.DictReader(handle, delimiter=delimiter)
-
-
-async def _aiter(rows: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:
-    if isinstance(rows, AsyncIterable):
-        async for row in rows:
-            yield row
-        return
-    for number, row in enumerate(rows):
-        yield row
-        if number % 1000 == 999:  # a long synchronous input must not block the loop
-            await anyio.lowlevel.checkpoint()
 
 
 async def write_import_file(

@@ -119,20 +119,8 @@ class HTTPSender:
         with anyio.CancelScope(deadline=started + limit) as scope:
             try:
                 return await self._exchange(call, request, url, started, scope)
-            except httpx.TimeoutException as exc:
-                raise APITimeoutError(
-                    f"{call.method} {url} timed out ({describe_transport_error(exc)})",
-                    method=call.method,
-                    url=url,
-                    request_sent=not isinstance(exc, _NOT_SENT),
-                ) from exc
             except httpx.HTTPError as exc:
-                raise APIConnectionError(
-                    f"{call.method} {url} failed: {describe_transport_error(exc)}",
-                    method=call.method,
-                    url=url,
-                    request_sent=not isinstance(exc, _NOT_SENT),
-                ) from exc
+                raise _transport_error(call.method, url, exc) from exc
         # Only the scope's own deadline ends up here: the attempt as a whole took too long
         # (a server dripping its answer a byte at a time never trips the read timeout).
         raise APITimeoutError(
@@ -218,4 +206,17 @@ def _log(call: Call, url: str, response: httpx.Response, started: float) -> None
         call.attempt + 1,
         call.waited * 1000,
         (anyio.current_time() - started) * 1000,
+    )
+
+
+def _transport_error(method: str, url: str, exc: httpx.HTTPError) -> APIConnectionError:
+    """The typed error for an attempt the transport failed: a timeout, or any other."""
+    detail = describe_transport_error(exc)
+    timed_out = isinstance(exc, httpx.TimeoutException)
+    error = APITimeoutError if timed_out else APIConnectionError
+    return error(
+        f"{method} {url} " + (f"timed out ({detail})" if timed_out else f"failed: {detail}"),
+        method=method,
+        url=url,
+        request_sent=not isinstance(exc, _NOT_SENT),
     )

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import free_port
+from .helpers import free_port
 
 #: Any keys do: moto accepts every signature.
 CREDENTIALS = {"access_key_id": "testing", "secret_access_key": "testing"}

@@ -29,7 +29,7 @@ from ongage_async import (
 )
 from ongage_async._sender import DEFAULT_MAX_RESPONSE_BYTES
 
-from .conftest import creds
+from .helpers import creds
 from .test_retry import POLICY, Sleeps
 
 MiB = 1024 * 1024

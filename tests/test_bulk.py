@@ -17,12 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ongage_async import BulkProgress, BulkResult, InvalidArgumentError, RetryPolicy
+from ongage_async import BulkProgress, BulkResult, InvalidArgumentError
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
 
-from .conftest import Governors
+from .helpers import Governors, fast_retry
 
-RETRY = RetryPolicy(max_retries=2, base_delay=0.001, max_delay=0.005, jitter=0)
+RETRY = fast_retry(max_retries=2, max_delay=0.005)
 
 
 def make_sandbox(**config: Any) -> Sandbox:

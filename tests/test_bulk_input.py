@@ -19,10 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ongage_async import BulkProgress, BulkResult, RetryPolicy
+from ongage_async import BulkProgress, BulkResult
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
-RETRY = RetryPolicy(max_retries=2, base_delay=0.001, max_delay=0.005, jitter=0)
+from .helpers import fast_retry
+
+RETRY = fast_retry(max_retries=2, max_delay=0.005)
 
 
 def make_sandbox() -> Sandbox:

@@ -21,7 +21,7 @@ from ongage_async._chunking import list_missing
 from ongage_async.cli import app
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
-from .conftest import FAST_RETRY
+from .helpers import FAST_RETRY
 
 MISSING = 424242
 

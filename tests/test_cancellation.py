@@ -31,7 +31,7 @@ from ongage_async._response import Response
 from ongage_async._wire import CURRENT_WIRE
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
 
-from .conftest import Admissions, task_group
+from .helpers import Admissions, task_group
 
 
 async def test_cancel_a_random_half_of_1000_calls_at_random_moments() -> None:

@@ -13,7 +13,7 @@ from ongage_async import (
 )
 from ongage_async.sandbox import Sandbox
 
-from .conftest import creds
+from .helpers import creds
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -29,7 +29,7 @@ from ongage_async import (
 )
 from ongage_async.sandbox import Sandbox
 
-from .conftest import creds
+from .helpers import creds
 
 FAST = RetryPolicy(base_delay=0, max_delay=0, connection_base_delay=0, jitter=0)
 

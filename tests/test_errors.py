@@ -27,7 +27,7 @@ from ongage_async import (
 from ongage_async._exceptions import error_for_status
 from ongage_async._response import Response, parse_response
 
-from .conftest import creds
+from .helpers import creds
 
 
 def envelope_error(code: int, message: str = "nope", errors: Any = ()) -> dict[str, Any]:

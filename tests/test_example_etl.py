@@ -15,7 +15,7 @@ import pytest
 from ongage_async import OngageClient
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
-from .conftest import load_example
+from .helpers import load_example
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "etl_sync.py"
 

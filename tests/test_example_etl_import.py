@@ -13,7 +13,7 @@ import pytest
 
 from ongage_async.staging import ObjectStoreStage
 
-from .conftest import load_example
+from .helpers import load_example
 from .moto_server import (  # noqa: F401 - fixtures
     CREDENTIALS,
     bucket_fixture,

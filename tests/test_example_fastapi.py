@@ -12,7 +12,7 @@ pytest.importorskip("fastapi")
 
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
-from .conftest import load_example
+from .helpers import load_example
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 
 from ongage_async import APIConnectionError, OngageClient, RetryPolicy
 
-from .conftest import free_port
+from .helpers import free_port
 
 #: The README's promise: 0.5 + 1 + 2 + 4 + 4 s of back-off, then the error.
 DEFAULT_CONNECTION_BACKOFF = 11.5

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from ongage_async import APIConnectionError, APIError, OngageClient, OngageError, RetryPolicy
+from ongage_async import APIConnectionError, APIError, OngageClient, OngageError
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
 
-from .conftest import Governors
+from .helpers import Governors, fast_retry
 
 KINDS = [
     Fault("rate_limit", probability=0.3),
@@ -29,7 +29,7 @@ KINDS = [
     Fault("truncated", probability=0.3),
     Fault("lost_answer", probability=0.3),
 ]
-POLICY = RetryPolicy(max_retries=4, base_delay=0.001, max_delay=0.005, jitter=0)
+POLICY = fast_retry(max_retries=4, max_delay=0.005)
 # 340 calls per case through a fault, over HTTP too; "slow" waits out 0.3 s delays: up
 # to 2.5 s, more under coverage.
 pytestmark = pytest.mark.timeout(20)
@@ -39,11 +39,16 @@ def fault_id(fault: Fault) -> str:
     return f"{fault.kind}-{fault.status or ''}".rstrip("-")
 
 
+@pytest.fixture
+def fault(request: pytest.FixtureRequest) -> Fault:
+    """The fault of the case (the test parametrizes it indirectly)."""
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest.fixture(params=["in-process", "http"])
 async def faulty(
-    request: pytest.FixtureRequest, governors: Governors
+    request: pytest.FixtureRequest, governors: Governors, fault: Fault
 ) -> AsyncIterator[tuple[Sandbox, OngageClient]]:
-    fault: Fault = request.node.callspec.params["fault"]
     sandbox = Sandbox(
         SandboxConfig(
             rate_limit=5000,
@@ -70,7 +75,7 @@ async def faulty(
             yield sandbox, client
 
 
-@pytest.mark.parametrize("fault", KINDS, ids=fault_id)
+@pytest.mark.parametrize("fault", KINDS, ids=fault_id, indirect=True)
 async def test_fault_matrix(fault: Fault, faulty: tuple[Sandbox, OngageClient]) -> None:
     sandbox, client = faulty
     # 1. Idempotent reads: succeed, or raise a documented error.

@@ -14,7 +14,7 @@ import pytest
 from ongage_async import Governor, LocalConcurrencyCap, SlidingWindowBudget
 from ongage_async.sandbox import Sandbox, SandboxConfig, most_in_any_window
 
-from .conftest import task_group
+from .helpers import task_group
 
 
 async def test_no_more_than_limit_calls_start_in_any_window() -> None:

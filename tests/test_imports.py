@@ -26,7 +26,7 @@ from ongage_async import (
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
 from ongage_async.staging import ObjectStoreStage, Stage, StagingError, redact_url
 
-from .conftest import FAST_RETRY, MAIN_LIST, free_port
+from .helpers import FAST_RETRY, MAIN_LIST, free_port
 from .moto_server import (  # noqa: F401 - fixtures
     bucket_fixture,
     moto_endpoint_fixture,

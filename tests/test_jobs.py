@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,9 @@ from ongage_async import (
 )
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
-from .conftest import MAIN_LIST
+from .helpers import FAST_RETRY, MAIN_LIST
 
 CSV = "email,name,state\na@example.com,A,NY\nb@example.com,B,CA\nbad,C,NY\na@example.com,A2,NY\n"
-
-
-pytestmark = pytest.mark.main_list
 
 
 @pytest.fixture
@@ -38,6 +36,13 @@ def sandbox() -> Sandbox:
     sandbox = Sandbox(config)
     sandbox.files["https://files.example/contacts.csv"] = CSV
     return sandbox
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox) -> AsyncIterator[OngageClient]:
+    """This module works in list 500 (``MAIN_LIST``), the client's default list."""
+    async with sandbox.client(retry=FAST_RETRY, list_id=MAIN_LIST) as client:
+        yield client
 
 
 async def test_import_goes_pending_processing_completed(

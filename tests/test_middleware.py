@@ -18,7 +18,7 @@ from ongage_async import (
 )
 from ongage_async._call import USE_CLIENT_DEFAULT, UseClientDefault
 
-from .conftest import creds
+from .helpers import creds
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -24,7 +24,17 @@ from ongage_async import (
 )
 from ongage_async.sandbox import Sandbox
 
-pytestmark = pytest.mark.main_list
+
+# This module works in list 500, the client's default list: its tests take the
+# ``main_*`` fixtures under the usual names.
+@pytest.fixture
+def sandbox(main_sandbox: Sandbox) -> Sandbox:
+    return main_sandbox
+
+
+@pytest.fixture
+def client(main_client: OngageClient) -> OngageClient:
+    return main_client
 
 
 async def test_send_and_send_content(client: OngageClient, sandbox: Sandbox) -> None:

@@ -28,7 +28,7 @@ from ongage_async import (
     ServerError,
 )
 
-from .conftest import creds, task_group
+from .helpers import creds, task_group
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

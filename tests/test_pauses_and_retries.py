@@ -39,7 +39,7 @@ from ongage_async._middleware.retry import retry_after_seconds
 from ongage_async.resources._base import namespace
 from ongage_async.sandbox import Fault
 
-from .conftest import creds
+from .helpers import creds
 from .test_retry import POLICY, Sleeps, faulty
 
 Handler = Callable[[httpx.Request], httpx.Response]

@@ -28,7 +28,7 @@ from ongage_async import (
 )
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
-from .conftest import creds, task_group
+from .helpers import creds, task_group
 
 # -- the levels reach the governor from the client, the view, the call and bulk runs --------
 

@@ -17,7 +17,7 @@ from ongage_async._bulk import BulkProgress
 from ongage_async.cli._progress import ProgressView, Waiting, follow, waiting_on
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
-from .conftest import FAST_RETRY
+from .helpers import FAST_RETRY
 
 
 class Clock:

@@ -19,7 +19,7 @@ pytest.importorskip("redis")
 
 from ongage_async.redis import RedisGovernor
 
-from .conftest import task_group
+from .helpers import task_group
 
 
 @pytest.fixture

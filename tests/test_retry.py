@@ -18,7 +18,7 @@ from ongage_async import (
 )
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
 
-from .conftest import creds, task_group
+from .helpers import creds, task_group
 
 POLICY = RetryPolicy(max_retries=3, base_delay=0.01, multiplier=2, max_delay=1.0, jitter=0)
 

@@ -11,7 +11,7 @@ import httpx
 
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
 
-from .conftest import task_group
+from .helpers import task_group
 from .sandbox_helpers import raw_client
 
 WRONG = {"X_PASSWORD": "wrong"}

@@ -8,7 +8,7 @@ import pytest
 
 from ongage_async.sandbox import Sandbox, SandboxConfig, SandboxCredentials, most_in_any_window
 
-from .conftest import task_group
+from .helpers import task_group
 from .sandbox_helpers import call, raw_client
 
 

@@ -34,7 +34,7 @@ from ongage_async import (
 from ongage_async._middleware.tracing import TracingMiddleware
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig, SandboxCredentials
 
-from .conftest import FAST_RETRY, creds
+from .helpers import FAST_RETRY, creds
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

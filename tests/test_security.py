@@ -7,7 +7,7 @@ import pytest
 
 from ongage_async import Call, InvalidResponseError, OngageClient
 
-from .conftest import creds
+from .helpers import creds
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

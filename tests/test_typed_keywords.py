@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import sys
+import typing
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,8 +20,12 @@ import httpx
 import pytest
 
 from ongage_async import Criterion, InvalidArgumentError, OngageClient
-from ongage_async.resources import ContactsResource
 from ongage_async.sandbox import Sandbox
+
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover
+    from typing_extensions import Unpack
 
 LATER = 4102444800  # 2100-01-01
 OK = {"metadata": {"error": False, "total": 0}, "payload": {"id": "7", "name": "x"}}
@@ -119,17 +125,40 @@ _RUNS = {"bulk_upsert", "upsert_many", "update_many", "change_status_many", "imp
 def test_no_public_method_takes_any_keyword() -> None:
     namespaces = _namespaces()
     assert {"segments", "mailings", "lists", "contact_search"} <= set(namespaces)
-    bulk_methods = set()
+    declared: dict[str, set[str]] = {}
     for name, cls in namespaces.items():
         for method, signature in _public_methods(cls).items():
             for param in signature.parameters.values():
                 if param.kind is not inspect.Parameter.VAR_KEYWORD:
                     continue
-                # Only the bulk runs take keywords, and those are typed: BulkOptions.
-                assert cls is ContactsResource and method in _RUNS, f"{name}.{method}"
-                assert "Unpack[BulkOptions]" in str(param.annotation), f"{name}.{method}"
-                bulk_methods.add(method)
-    assert bulk_methods == {"bulk_upsert", "upsert_many", "update_many", "change_status_many"}
+                # Every `**fields` is typed: `Unpack[<a TypedDict>]`, declared once.
+                module = sys.modules[getattr(cls, method).__module__]
+                annotation = eval(param.annotation, vars(module))  # the string, resolved
+                assert typing.get_origin(annotation) is Unpack, f"{name}.{method}"
+                (fields,) = typing.get_args(annotation)
+                assert typing.is_typeddict(fields), f"{name}.{method}"
+                declared.setdefault(fields.__name__, set()).add(f"{name}.{method}")
+    # The bulk runs share BulkOptions; create and update of a collection share its fields.
+    assert declared["BulkOptions"] == {
+        f"contacts.{m}" for m in ("bulk_upsert", "upsert_many", "update_many", "change_status_many")
+    }
+    assert declared["SegmentFields"] == {"segments.create", "segments.update"}
+    assert declared["EmailFilters"] == {"emails.list", "emails.iter"}
+    assert declared["ListFilters"] == {"lists.list", "lists.iter"}
+    assert declared["SearchOptions"] == {"contact_search.create", "contact_activity.create"}
+
+
+async def test_fields_are_checked_like_named_parameters() -> None:
+    wire = Wire()
+    async with wire.client() as client:
+        with pytest.raises(TypeError, match=r"^SegmentsResource\.create\(\) got an unexpected"):
+            await client.segments.create(name="s", nmae="x")  # type: ignore[call-arg]
+        with pytest.raises(TypeError, match="'subjet'"):
+            client.emails.iter(subjet="x")  # type: ignore[call-arg]  # at the call, as Python does
+        await client.emails.create(name="e", subject="s", type="template")
+        await client.lists.list(type="sending", order="ASC", offset=2)
+    assert wire.body(0) == {"name": "e", "type": "template", "subject": "s"}
+    assert wire.query(1) == {"type": "sending", "order": "ASC", "offset": "2"}
 
 
 def test_every_call_takes_extra_query_and_every_body_extra_body() -> None:

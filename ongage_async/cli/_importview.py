@@ -8,21 +8,20 @@ phase or Ongage's status changes, and at most once a second in between.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
 from .._import import ImportProgress
+from ._view import View
 
 __all__ = ["ImportView"]
 
 
-class ImportView:
+class ImportView(View):
     """`with ImportView(...) as view: ... on_progress=view.update`."""
 
     def __init__(
@@ -34,26 +33,18 @@ class ImportView:
         terminal: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.description = description
-        self.quiet = quiet
-        self.stream = stream or sys.stderr
-        self._rich = not quiet and (self.stream.isatty() if terminal is None else terminal)
-        self._clock = clock
-        self._progress: Progress | None = None
+        super().__init__(description, quiet=quiet, stream=stream, clock=clock, terminal=terminal)
         self._tasks: dict[str, TaskID] = {}
         self._printed: tuple[str, int | None] | None = None
         self._printed_at = 0.0
 
-    def __enter__(self) -> ImportView:
-        if self._rich:
-            self._progress = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(bar_width=30),
-                TextColumn("{task.fields[detail]}"),
-                console=Console(file=self.stream, force_terminal=True),
-            )
-            self._progress.start()
-        return self
+    def _bar(self, console: Console) -> Progress:
+        return Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(bar_width=30),
+            TextColumn("{task.fields[detail]}"),
+            console=console,
+        )
 
     def line(self, p: ImportProgress) -> str:
         """What a plain line says about `p`."""
@@ -97,12 +88,3 @@ class ImportView:
         if key not in self._tasks:
             self._tasks[key] = progress.add_task(description, total=total, detail="")
         return self._tasks[key]
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._progress is not None:
-            self._progress.stop()

@@ -14,10 +14,8 @@ The display tells what the run is doing now, not what it did at the last chunk:
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from typing import TextIO, TypeVar
 
 import anyio
@@ -28,6 +26,7 @@ from rich.table import Column
 
 from .._bulk import BulkOperation, BulkProgress
 from .._governor import Governor
+from ._view import View
 
 __all__ = ["ProgressView", "Waiting", "follow", "waiting_on"]
 
@@ -69,7 +68,7 @@ def _clock_text(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
 
 
-class ProgressView:
+class ProgressView(View):
     """``with ProgressView(...) as view: ... on_progress=view.update``.
 
     ``clock`` (seconds, monotonic) and ``terminal`` (a Rich bar, or plain lines; by
@@ -86,14 +85,9 @@ class ProgressView:
         clock: Callable[[], float] = time.monotonic,
         terminal: bool | None = None,
     ) -> None:
-        self.description = description
+        super().__init__(description, quiet=quiet, stream=stream, clock=clock, terminal=terminal)
         self.budget = budget
-        self.quiet = quiet
-        self.stream = stream or sys.stderr
         self.last: BulkProgress | None = None
-        self._clock = clock
-        self._rich = not quiet and (self.stream.isatty() if terminal is None else terminal)
-        self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._seen_at = 0.0  # when ``last`` arrived, on ``clock``
         self._waiting: tuple[Waiting, float] | None = None  # and when it was read
@@ -160,33 +154,32 @@ class ProgressView:
 
     # -- feeding it --------------------------------------------------------------------
 
-    def __enter__(self) -> ProgressView:
-        if self._rich:
-            self._progress = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(bar_width=20),
-                MofNCompleteColumn(),
-                # Early in the line, and never cut short (see ``update``).
-                TextColumn("{task.fields[state]}", table_column=self._state_column),
-                TextColumn("{task.fields[rate]}"),
-                TextColumn("{task.fields[eta]}"),
-                TextColumn("calls {task.fields[calls]} ({task.fields[budget]}/window)"),
-                TextColumn("in flight {task.fields[inflight]}"),
-                console=Console(file=self.stream, force_terminal=self._rich),
-                get_time=self._clock,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task(
-                self.description,
-                total=None,
-                rate="0/s",
-                eta="ETA ?",
-                calls=0,
-                budget=self.budget,
-                inflight=0,
-                state="429s 0",
-            )
-        return self
+    def _bar(self, console: Console) -> Progress:
+        return Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(bar_width=20),
+            MofNCompleteColumn(),
+            # Early in the line, and never cut short (see ``update``).
+            TextColumn("{task.fields[state]}", table_column=self._state_column),
+            TextColumn("{task.fields[rate]}"),
+            TextColumn("{task.fields[eta]}"),
+            TextColumn("calls {task.fields[calls]} ({task.fields[budget]}/window)"),
+            TextColumn("in flight {task.fields[inflight]}"),
+            console=console,
+            get_time=self._clock,
+        )
+
+    def _started(self, progress: Progress) -> None:
+        self._task = progress.add_task(
+            self.description,
+            total=None,
+            rate="0/s",
+            eta="ETA ?",
+            calls=0,
+            budget=self.budget,
+            inflight=0,
+            state="429s 0",
+        )
 
     def update(self, progress: BulkProgress, waiting: Waiting | None = None) -> None:
         """A new snapshot of the run (``on_progress``), and why it waits if known."""
@@ -234,18 +227,12 @@ class ProgressView:
         self._printed = (p.done, p.created, p.updated, p.failed, p.skipped, p.calls, p.rate_limited)
         print(text, file=self.stream, flush=True)
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _finish(self) -> None:
         if self._progress is not None:
             if self._task is not None:  # the run is over: nothing waits any more
                 last = f"429s {self.last.rate_limited if self.last is not None else 0}"
                 self._state_column.min_width = len(last)
                 self._progress.update(self._task, state=last, eta="")
-            self._progress.stop()
         elif not self.quiet and self.last is not None:
             p = self.last
             counts = (p.done, p.created, p.updated, p.failed, p.skipped, p.calls, p.rate_limited)

@@ -2,18 +2,18 @@
 
 from .._bulk import BulkOptions
 from .contact_activity import ContactActivityResource
-from .contact_search import ContactSearchResource, Criterion
+from .contact_search import ContactSearchResource, Criterion, SearchOptions
 from .contacts import ContactsResource
-from .emails import EmailsResource
+from .emails import EmailFields, EmailFilters, EmailsResource
 from .esp_connections import EspConnectionsResource
 from .exports import ExportsResource
 from .imports import ImportsResource
-from .list_fields import ListFieldsResource
-from .lists import ListsResource
-from .mailings import MailingsResource
+from .list_fields import ListFieldFields, ListFieldsResource
+from .lists import ListFilters, ListsResource
+from .mailings import MailingFields, MailingsResource
 from .reports import Report, ReportsResource
-from .segments import SegmentsResource
-from .transactional import TransactionalResource
+from .segments import SegmentFields, SegmentsResource
+from .transactional import TransactionalFields, TransactionalResource, TransactionalSendOptions
 
 __all__ = [
     "BulkOptions",
@@ -21,15 +21,24 @@ __all__ = [
     "ContactSearchResource",
     "ContactsResource",
     "Criterion",
+    "EmailFields",
+    "EmailFilters",
     "EmailsResource",
     "EspConnectionsResource",
     "ExportsResource",
     "ImportsResource",
+    "ListFieldFields",
     "ListFieldsResource",
+    "ListFilters",
     "ListsResource",
+    "MailingFields",
     "MailingsResource",
     "Report",
     "ReportsResource",
+    "SearchOptions",
+    "SegmentFields",
     "SegmentsResource",
+    "TransactionalFields",
     "TransactionalResource",
+    "TransactionalSendOptions",
 ]

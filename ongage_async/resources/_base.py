@@ -11,17 +11,24 @@ merged over what the method built: the caller's value wins, key by key.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import attrs
 
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover
+    from typing_extensions import Unpack
+
 from .._call import USE_CLIENT_DEFAULT, UseClientDefault, chosen_list
-from .._exceptions import InvalidArgumentError, InvalidResponseError
+from .._exceptions import InvalidArgumentError, InvalidResponseError, ValidationError
 from .._response import Response
 from .._validation import (
     check_json,
     check_params,
+    known_keywords,
     object_id,
     one_of,
     page_bounds,
@@ -40,6 +47,7 @@ __all__ = [
     "ItemResource",
     "ListedResource",
     "PathResource",
+    "Unpack",
     "created_id",
     "drop_none",
     "list_id_of",
@@ -93,6 +101,18 @@ class APIResource:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
+
+    def _keywords(self, method: str, given: Mapping[str, Any], declared: Any) -> dict[str, Any]:
+        """The `**fields` a method was given, checked against the `TypedDict` declaring them.
+
+        `**fields: Unpack[SegmentFields]` lets a type checker catch a misspelt keyword;
+        this makes Python catch it too, as it does for a named parameter: a keyword the
+        TypedDict does not declare raises `TypeError` before anything is sent (never a
+        `?nmae=x` Ongage would ignore). They come back in the order the TypedDict
+        declares them.
+        """
+        known_keywords(given, declared, where=f"{type(self).__name__}.{method}")
+        return {name: given[name] for name in declared.__annotations__ if name in given}
 
     async def _call(
         self,
@@ -195,13 +215,6 @@ class PathResource(APIResource, Generic[T]):
     def _item(self, item_id: int | str) -> str:
         return f"{self._path}/{object_id(item_id)}"
 
-
-class ListedResource(PathResource[T]):
-    """A list-scoped collection that can be listed (`offset`/`limit`) and iterated.
-
-    Subclasses name the path and the model of one row.
-    """
-
     async def _list(
         self,
         params: Mapping[str, Any],
@@ -221,6 +234,36 @@ class ListedResource(PathResource[T]):
             raw=True,
         )
         return page_of(response, type(self)._model, offset, limit)
+
+    async def _job_status(
+        self,
+        job_id: int | str,
+        *,
+        name: str,
+        list_id: int | str | None,
+        extra_query: Mapping[str, Any] | None,
+        pending: Callable[[str], T],
+    ) -> T:
+        """A job's status, `GET <path>/<id>`, in the list it runs in; `pending(id)` while
+        Ongage answers 412 (not started yet, as the job handles read it)."""
+        jid = object_id(job_id, name=name)
+        try:
+            payload = await self._call(
+                "GET",
+                f"{self._path}/{jid}",
+                extra_query=extra_query,
+                list_id=chosen_list(self._list_context(list_id)),
+            )
+        except ValidationError:
+            return pending(jid)
+        return type(self)._model(payload)
+
+
+class ListedResource(PathResource[T]):
+    """A list-scoped collection that can be listed (`offset`/`limit`) and iterated.
+
+    Subclasses name the path and the model of one row.
+    """
 
     async def list(
         self,
@@ -392,3 +435,34 @@ class CollectionResource(ItemResource[T], ListedResource[T]):
     `list`, `iter` and `delete` here, and each namespace's own typed `create` and
     `update`.
     """
+
+
+R = TypeVar("R")
+
+
+class namespace(Generic[R]):
+    """A client's namespace (`client.lists`): made on first use, kept on the client.
+
+    A non-data descriptor, as `functools.cached_property` is, so the namespace made for
+    a client (or a view: each has its own) is found in its `__dict__` from then on.
+    """
+
+    def __init__(self, make: Callable[[Requester], R]) -> None:
+        self._make = make
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, client: None, owner: type) -> namespace[R]: ...
+
+    @overload
+    def __get__(self, client: Requester, owner: type) -> R: ...
+
+    def __get__(self, client: Requester | None, owner: type) -> namespace[R] | R:
+        if client is None:
+            return self
+        made: R = self._make(client)
+        vars(client)[self._name] = made
+        return made

@@ -12,7 +12,8 @@ from typing import Any
 
 from .._exceptions import InvalidArgumentError
 from .._jobs import SearchJob
-from .contact_search import ContactSearchResource, Criterion
+from ._base import Unpack
+from .contact_search import ContactSearchResource, Criterion, SearchOptions
 
 __all__ = ["ContactActivityResource"]
 
@@ -43,15 +44,12 @@ class ContactActivityResource(ContactSearchResource):
         criteria: Sequence[Criterion | Mapping[str, Any]],
         *,
         title: str,
-        selected_fields: Sequence[str] = ("email",),
-        user_type: str | None = None,
         from_date: dt.date | int | str | None = None,
         to_date: dt.date | int | str | None = None,
-        include_behavior: bool | None = None,
-        combined_as_and: bool | None = None,
         list_id: int | str | None = None,
         extra_body: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        **options: Unpack[SearchOptions],
     ) -> SearchJob:
         """Start a contact activity report: `POST /api/contact_activity`; returns its job.
 
@@ -62,18 +60,16 @@ class ContactActivityResource(ContactSearchResource):
             criteria: The conditions, each a [`Criterion`][ongage_async.Criterion] or a
                 mapping with the same keys.
             title: The report's title (required by Ongage).
-            selected_fields: The list fields the results carry.
-            user_type: Ongage's `user_type` filter (such as `"active"`).
             from_date: The first day: a `datetime` (sent as a Unix time), a `date`
                 (sent as `YYYY-MM-DD`), or a value sent as given.
             to_date: The last day, as `from_date`; not before it.
-            include_behavior: Add behaviour (activity) to the results.
-            combined_as_and: Ongage's `combined_as_and`.
             list_id: The list (default: the client's list); the job's polls go to the
                 same list.
             extra_body: Body fields the SDK does not model, merged over the top level of
                 the body it builds (yours win).
             extra_query: Query parameters the SDK does not model (yours win).
+            **options: As for `client.contact_search`: see
+                [`SearchOptions`][ongage_async.resources.SearchOptions].
         """
         if (
             from_date is not None
@@ -82,18 +78,12 @@ class ContactActivityResource(ContactSearchResource):
             and from_date > to_date  # type: ignore[operator]  # same type: comparable
         ):
             raise InvalidArgumentError("from_date must not be after to_date")
-        filters = {
-            "user_type": user_type,
-            "from_date": _stamp(from_date),
-            "to_date": _stamp(to_date),
-        }
         return await self._start(
+            "create",
             criteria,
-            filters,
+            {"from_date": _stamp(from_date), "to_date": _stamp(to_date)},
             title=title,
-            selected_fields=selected_fields,
-            include_behavior=include_behavior,
-            combined_as_and=combined_as_and,
+            options=options,
             list_id=list_id,
             extra_body=extra_body,
             extra_query=extra_query,

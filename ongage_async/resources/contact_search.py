@@ -12,17 +12,23 @@ Operators are the documented ones (`OPERATORS`); a criterion names its field by
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import attrs
 
-from .._exceptions import InvalidArgumentError, ValidationError
+from .._exceptions import InvalidArgumentError
 from .._jobs import SearchJob
 from .._validation import items_of, object_id, one_of, require_text
 from ..models import SearchStatus
-from ._base import ListedResource, chosen_list, created_id, drop_none
+from ._base import CollectionResource, Unpack, chosen_list, created_id, drop_none
 
-__all__ = ["OPERATORS", "ContactSearchResource", "Criterion", "criterion_wire"]
+__all__ = [
+    "OPERATORS",
+    "ContactSearchResource",
+    "Criterion",
+    "SearchOptions",
+    "criterion_wire",
+]
 
 CONDITIONS = ("and", "or")
 #: The operators of Ongage's contact search: `><` is "in range" (two operands),
@@ -106,7 +112,28 @@ def _criteria(criteria: Sequence[Criterion | Mapping[str, Any]]) -> list[dict[st
     return wire
 
 
-class ContactSearchResource(ListedResource[SearchStatus]):
+class SearchOptions(TypedDict, total=False):
+    """A search's options: keywords of
+    [`contact_search.create`][ongage_async.resources.ContactSearchResource.create] and
+    [`contact_activity.create`][ongage_async.resources.ContactActivityResource.create],
+    each sent only when given.
+
+    Attributes:
+        selected_fields: The list fields the results carry (default `("email",)`).
+        user_type: Ongage's `user_type` filter (such as `"active"`), sent inside
+            `filters`.
+        include_behavior: Add behaviour (activity) to the results; sent at the top of
+            the body, as Ongage documents.
+        combined_as_and: Ongage's `combined_as_and`, at the top of the body.
+    """
+
+    selected_fields: Sequence[str]
+    user_type: str | None
+    include_behavior: bool | None
+    combined_as_and: bool | None
+
+
+class ContactSearchResource(CollectionResource[SearchStatus]):
     """`client.contact_search`: start, follow, list and delete contact searches.
 
     A search runs asynchronously: `create` returns a [`SearchJob`][ongage_async.SearchJob];
@@ -119,23 +146,32 @@ class ContactSearchResource(ListedResource[SearchStatus]):
 
     async def _start(
         self,
+        method: str,
         criteria: Sequence[Criterion | Mapping[str, Any]],
         filters: Mapping[str, Any],
         *,
         title: str,
-        selected_fields: Sequence[str],
-        include_behavior: bool | None,
-        combined_as_and: bool | None,
+        options: Mapping[str, Any],
         list_id: int | str | None,
         extra_body: Mapping[str, Any] | None,
         extra_query: Mapping[str, Any] | None,
     ) -> SearchJob:
-        """`POST <path>` with the criteria and the other `filters` entries (checked)."""
+        """`POST <path>` with the criteria, `filters` and the `SearchOptions` (checked)."""
+        given = self._keywords(method, options, SearchOptions)
+        selected = given.get("selected_fields", ("email",))
         body = {
             "title": require_text(title, name="title"),
-            "selected_fields": list(items_of(selected_fields, name="selected_fields")),
-            "filters": {"criteria": _criteria(criteria), **drop_none(filters)},
-            **drop_none({"include_behavior": include_behavior, "combined_as_and": combined_as_and}),
+            "selected_fields": list(items_of(selected, name="selected_fields")),
+            "filters": {
+                "criteria": _criteria(criteria),
+                **drop_none({"user_type": given.get("user_type"), **filters}),
+            },
+            **drop_none(
+                {
+                    "include_behavior": given.get("include_behavior"),
+                    "combined_as_and": given.get("combined_as_and"),
+                }
+            ),
         }
         lid = self._list_context(list_id)
         # Not retried after an ambiguous failure: Ongage saves each search it starts,
@@ -155,13 +191,10 @@ class ContactSearchResource(ListedResource[SearchStatus]):
         criteria: Sequence[Criterion | Mapping[str, Any]],
         *,
         title: str,
-        selected_fields: Sequence[str] = ("email",),
-        user_type: str | None = None,
-        include_behavior: bool | None = None,
-        combined_as_and: bool | None = None,
         list_id: int | str | None = None,
         extra_body: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        **options: Unpack[SearchOptions],
     ) -> SearchJob:
         """Start a search: `POST /api/contact_search`; returns its job handle.
 
@@ -172,26 +205,22 @@ class ContactSearchResource(ListedResource[SearchStatus]):
             criteria: The conditions, each a [`Criterion`][ongage_async.Criterion] or a
                 mapping with the same keys.
             title: The search's title (required by Ongage).
-            selected_fields: The list fields the results carry.
-            user_type: Ongage's `user_type` filter (such as `"active"`), sent inside
-                `filters`.
-            include_behavior: Add behaviour (activity) to the results; sent at the top
-                of the body, as Ongage documents.
-            combined_as_and: Ongage's `combined_as_and`, at the top of the body.
             list_id: The list to search (default: the client's list); the job's polls
                 go to the same list.
             extra_body: Body fields the SDK does not model, merged over the top level of
                 the body it builds (yours win: an `extra_body={"filters": ...}` replaces
                 the whole `filters` object, criteria included).
             extra_query: Query parameters the SDK does not model (yours win).
+            **options: `selected_fields`, `user_type`, `include_behavior` and
+                `combined_as_and`: see
+                [`SearchOptions`][ongage_async.resources.SearchOptions].
         """
         return await self._start(
+            "create",
             criteria,
-            {"user_type": user_type},
+            {},
             title=title,
-            selected_fields=selected_fields,
-            include_behavior=include_behavior,
-            combined_as_and=combined_as_and,
+            options=options,
             list_id=list_id,
             extra_body=extra_body,
             extra_query=extra_query,
@@ -224,34 +253,10 @@ class ContactSearchResource(ListedResource[SearchStatus]):
             list_id: The list it runs in (default: the client's list).
             extra_query: Query parameters the SDK does not model (yours win).
         """
-        sid = object_id(search_id, name="search_id")
-        try:
-            payload = await self._call(
-                "GET",
-                f"{self._path}/{sid}",
-                extra_query=extra_query,
-                list_id=chosen_list(self._list_context(list_id)),
-            )
-        except ValidationError:  # 412: not started yet, as SearchJob.status reads it
-            return SearchStatus(id=sid)
-        return SearchStatus.from_payload(payload)
-
-    async def delete(
-        self,
-        search_id: int | str,
-        *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Delete a search: `DELETE /api/contact_search/<id>`.
-
-        (`DELETE /api/contact_activity/<id>` for `client.contact_activity`.)
-
-        Args:
-            search_id: The search's id.
-            list_id: The list it runs in (default: the client's list).
-            extra_query: Query parameters the SDK does not model (yours win).
-        """
-        await self._call(
-            "DELETE", self._item(search_id), extra_query=extra_query, list_id=chosen_list(list_id)
+        return await self._job_status(
+            search_id,
+            name="search_id",
+            list_id=list_id,
+            extra_query=extra_query,
+            pending=lambda sid: SearchStatus(id=sid),
         )

@@ -19,7 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     from typing_extensions import Unpack
 
-from .._bulk import BulkOperation, BulkOptions, BulkResult, status_outcome, write_outcome
+from .._bulk import BulkOperation, BulkOptions, BulkResult, _aiter, status_outcome, write_outcome
 from .._exceptions import InvalidArgumentError
 from .._import import DEFAULT_COMPRESS_ABOVE, ImportProgress, ImportResult, import_rows
 from .._validation import contact_id as check_contact_id
@@ -112,14 +112,7 @@ class ContactsResource(APIResource):
         if not isinstance(overwrite, bool):
             raise InvalidArgumentError("overwrite must be True or False")
         rows = [{**row, "overwrite": overwrite} if overwrite else row for row in _rows(contacts)]
-        payload = await self._call(
-            "POST",
-            "/api/v2/contacts",
-            json=_body(contacts, rows),
-            extra_query=extra_query,
-            list_id=chosen_list(list_id),
-        )
-        return ContactWriteResult.from_payload(payload)
+        return await self._write("POST", contacts, rows, list_id, extra_query)
 
     async def update(
         self,
@@ -136,11 +129,21 @@ class ContactsResource(APIResource):
             list_id: The list (default: the client's list).
             extra_query: Query parameters the SDK does not model (yours win).
         """
-        rows = _rows(contacts, by_id=True)
+        return await self._write("PUT", contacts, _rows(contacts, by_id=True), list_id, extra_query)
+
+    async def _write(
+        self,
+        method: str,
+        given: object,
+        rows: list[Any],
+        list_id: int | str | None,
+        extra_query: Mapping[str, Any] | None,
+    ) -> ContactWriteResult:
+        """`POST` (create) or `PUT` (update) `/api/v2/contacts` with the checked rows."""
         payload = await self._call(
-            "PUT",
+            method,
             "/api/v2/contacts",
-            json=_body(contacts, rows),
+            json=_body(given, rows),
             extra_query=extra_query,
             list_id=chosen_list(list_id),
         )
@@ -162,9 +165,8 @@ class ContactsResource(APIResource):
             list_id: The list (default: the client's list).
             extra_query: Query parameters the SDK does not model (yours win).
         """
-        path = f"/api/contacts/by_email/{quote(_email(email), safe='@')}"
-        return Contact.from_payload(
-            await self._call("GET", path, extra_query=extra_query, list_id=chosen_list(list_id))
+        return await self._contact(
+            f"by_email/{quote(_email(email), safe='@')}", list_id, extra_query
         )
 
     async def get_by_id(
@@ -182,10 +184,16 @@ class ContactsResource(APIResource):
             list_id: The list (default: the client's list).
             extra_query: Query parameters the SDK does not model (yours win).
         """
-        path = f"/api/contacts/by_id/{check_contact_id(contact_id)}"
-        return Contact.from_payload(
-            await self._call("GET", path, extra_query=extra_query, list_id=chosen_list(list_id))
+        return await self._contact(f"by_id/{check_contact_id(contact_id)}", list_id, extra_query)
+
+    async def _contact(
+        self, route: str, list_id: int | str | None, extra_query: Mapping[str, Any] | None
+    ) -> Contact:
+        """One contact: `GET /api/contacts/<route>`."""
+        payload = await self._call(
+            "GET", f"/api/contacts/{route}", extra_query=extra_query, list_id=chosen_list(list_id)
         )
+        return Contact.from_payload(payload)
 
     async def find(
         self,
@@ -598,14 +606,7 @@ class ContactsResource(APIResource):
             )
             return write_outcome(ContactWriteResult.from_payload(payload))
 
-        operation = BulkOperation(
-            self._client,
-            contacts,
-            send,
-            prepare,
-            **options,
-        )
-        return await operation.run()
+        return await BulkOperation(self._client, contacts, send, prepare, **options).run()
 
     async def change_status_many(
         self,
@@ -647,14 +648,7 @@ class ContactsResource(APIResource):
             )
             return status_outcome(emails, StatusChangeResult.from_payload(payload))
 
-        operation = BulkOperation(
-            self._client,
-            emails,
-            send,
-            prepare,
-            **options,
-        )
-        return await operation.run()
+        return await BulkOperation(self._client, emails, send, prepare, **options).run()
 
 
 async def _read_ahead(
@@ -664,23 +658,14 @@ async def _read_ahead(
     if isinstance(rows, Sequence) and not isinstance(rows, (str, bytes)):
         if len(rows) < count:
             return list(rows), None
-        return [], _as_async(rows)
-    source = _as_async(rows)
+        return [], _aiter(rows)
+    source = _aiter(rows)
     head = []
     async for row in source:
         head.append(row)
         if len(head) >= count:
             return head, source
     return head, None
-
-
-async def _as_async(rows: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:
-    if isinstance(rows, AsyncIterable):
-        async for row in rows:
-            yield row
-    else:
-        for row in rows:
-            yield row
 
 
 async def _chained(head: list[Any], rest: AsyncIterator[Any]) -> AsyncIterator[Any]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._exceptions import ValidationError
 from .._jobs import ImportJob
-from .._validation import object_id, require_text
+from .._validation import require_text
 from ..models import Import
 from ._base import ListedResource, created_id, drop_none, one_of
 
@@ -138,14 +137,10 @@ class ImportsResource(ListedResource[Import]):
             list_id: The list it runs in (default: the client's list).
             extra_query: Query parameters the SDK does not model (yours win).
         """
-        iid = object_id(import_id, name="import_id")
-        try:
-            payload = await self._call(
-                "GET",
-                f"{self._path}/{iid}",
-                extra_query=extra_query,
-                list_id=self._list_context(list_id),
-            )
-        except ValidationError:  # 412: not started yet, as ImportJob.status reads it
-            return Import(id=iid)
-        return Import.from_payload(payload)
+        return await self._job_status(
+            import_id,
+            name="import_id",
+            list_id=list_id,
+            extra_query=extra_query,
+            pending=lambda iid: Import(id=iid),
+        )

@@ -4,14 +4,14 @@ creates one field in every list of the account."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from .._exceptions import InvalidArgumentError
 from .._validation import non_negative_int, one_of, require_text
 from ..models import AllListsFieldResult, ListField
-from ._base import CollectionResource, drop_none, with_extra
+from ._base import CollectionResource, Unpack, drop_none, with_extra
 
-__all__ = ["FIELD_TYPES", "ListFieldsResource"]
+__all__ = ["FIELD_TYPES", "ListFieldFields", "ListFieldsResource"]
 
 #: The types Ongage's list fields page documents.
 FIELD_TYPES = ("date", "email", "numeric", "string")
@@ -31,6 +31,25 @@ def check_field(values: Mapping[str, Any], *, creating: bool) -> None:
     non_negative_int(values.get("position"), name="position (required)")
     if values["type"] == "date":
         require_text(values.get("format"), name="format (required for a date field)")
+
+
+class ListFieldFields(TypedDict, total=False):
+    """A list field's optional settings: the keywords of
+    [`list_fields.create`][ongage_async.resources.ListFieldsResource.create],
+    [`update`][ongage_async.resources.ListFieldsResource.update] and
+    [`all_lists`][ongage_async.resources.ListFieldsResource.all_lists], each sent only
+    when given.
+
+    Attributes:
+        format: The date format, required to create a date field (such as
+            `dd/mm/yyyy`, `yyyy-mm-dd` or `mm/dd/yyyy hh24:mi`).
+        default: The value of contacts that have none.
+        mandatory: Whether every contact must have a value.
+    """
+
+    format: str | None
+    default: Any
+    mandatory: bool | None
 
 
 class ListFieldsResource(CollectionResource[ListField]):
@@ -56,33 +75,29 @@ class ListFieldsResource(CollectionResource[ListField]):
         title: str,
         type: str,
         position: int,
-        format: str | None = None,
-        default: Any = None,
-        mandatory: bool | None = None,
         list_id: int | str | None = None,
         extra_body: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        **fields: Unpack[ListFieldFields],
     ) -> ListField:
         """Create a field in one list: `POST /api/list_fields`.
 
         Not retried after an ambiguous failure: a repeat would try to add the field
-        again. Each optional field is sent only when given.
+        again.
 
         Args:
             name: The field's name (its key in contacts).
             title: The title the Ongage UI shows.
             type: `"date"`, `"email"`, `"numeric"` or `"string"`.
             position: Its position among the list's fields (an int >= 0).
-            format: The date format, required for a date field (such as `dd/mm/yyyy`,
-                `yyyy-mm-dd` or `mm/dd/yyyy hh24:mi`).
-            default: The value of contacts that have none.
-            mandatory: Whether every contact must have a value.
             list_id: The list (default: the client's list).
             extra_body: Body fields the SDK does not model, merged over the ones it
                 builds (yours win; never `id` or `list_id`).
             extra_query: Query parameters the SDK does not model (yours win).
+            **fields: `format` (required for a date field), `default` and `mandatory`:
+                see [`ListFieldFields`][ongage_async.resources.ListFieldFields].
         """
-        values = _field(name, title, type, position, format, default, mandatory)
+        values = self._field("create", name, title, type, position, fields)
         return await self._create(
             values, list_id=list_id, extra_body=extra_body, extra_query=extra_query
         )
@@ -95,12 +110,10 @@ class ListFieldsResource(CollectionResource[ListField]):
         title: str | None = None,
         type: str | None = None,
         position: int | None = None,
-        format: str | None = None,
-        default: Any = None,
-        mandatory: bool | None = None,
         list_id: int | str | None = None,
         extra_body: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        **fields: Unpack[ListFieldFields],
     ) -> ListField:
         """Change a field: `PUT /api/list_fields/<id>`; only the fields given are sent.
 
@@ -110,15 +123,13 @@ class ListFieldsResource(CollectionResource[ListField]):
             title: Its new title.
             type: Its new type (`"date"`, `"email"`, `"numeric"` or `"string"`).
             position: Its new position.
-            format: Its new date format.
-            default: Its new default value.
-            mandatory: Whether every contact must have a value.
             list_id: The list (default: the client's list).
             extra_body: Body fields the SDK does not model (yours win; never `id` or
                 `list_id`).
             extra_query: Query parameters the SDK does not model (yours win).
+            **fields: Its new `format`, `default` or `mandatory`, as for `create`.
         """
-        values = _field(name, title, type, position, format, default, mandatory)
+        values = self._field("update", name, title, type, position, fields)
         return await self._update(
             field_id, values, list_id=list_id, extra_body=extra_body, extra_query=extra_query
         )
@@ -130,36 +141,28 @@ class ListFieldsResource(CollectionResource[ListField]):
         title: str,
         type: str,
         position: int,
-        format: str | None = None,
-        default: Any = None,
-        mandatory: bool | None = None,
         extra_body: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        **fields: Unpack[ListFieldFields],
     ) -> AllListsFieldResult:
         """Create one field in every list of the account: `POST /api/list_fields/all_lists`.
 
         The answer says which lists got it (`created`) and why the others did not
         (`failed`, by list id). Not retried after an ambiguous failure: a second call
-        would try to create the field again.
+        would try to create the field again. The arguments are those of
+        [`create`][ongage_async.resources.ListFieldsResource.create], but `list_id`.
 
         Args:
-            name: The field's name (its key in contacts).
-            title: The title the Ongage UI shows.
-            type: `"date"`, `"email"`, `"numeric"` or `"string"`.
-            position: Its position among the list's fields (an int >= 0).
-            format: The date format, required for a date field (such as `dd/mm/yyyy`,
-                `yyyy-mm-dd` or `mm/dd/yyyy hh24:mi`).
-            default: The value of contacts that have none.
-            mandatory: Whether every contact must have a value.
-            extra_body: Body fields the SDK does not model, merged over the ones it
-                builds (yours win).
+            name: The field's name.
+            title: Its title in the Ongage UI.
+            type: Its type.
+            position: Its position (an int >= 0).
+            extra_body: Body fields the SDK does not model (yours win).
             extra_query: Query parameters the SDK does not model (yours win).
+            **fields: See [`ListFieldFields`][ongage_async.resources.ListFieldFields].
         """
-        body = with_extra(
-            drop_none(_field(name, title, type, position, format, default, mandatory)),
-            extra_body,
-            name="extra_body",
-        )
+        values = self._field("all_lists", name, title, type, position, fields)
+        body = with_extra(drop_none(values), extra_body, name="extra_body")
         check_field(body or {}, creating=True)
         payload = await self._call(
             "POST",
@@ -170,23 +173,15 @@ class ListFieldsResource(CollectionResource[ListField]):
         )
         return AllListsFieldResult.from_payload(payload)
 
-
-def _field(
-    name: str | None,
-    title: str | None,
-    type: str | None,
-    position: int | None,
-    format: str | None,
-    default: Any,
-    mandatory: bool | None,
-) -> dict[str, Any]:
-    """A field's values in the order Ongage's page lists them (`None`: not given)."""
-    return {
-        "name": name,
-        "title": title,
-        "type": type,
-        "format": format,
-        "default": default,
-        "mandatory": mandatory,
-        "position": position,
-    }
+    def _field(
+        self,
+        method: str,
+        name: str | None,
+        title: str | None,
+        type: str | None,
+        position: int | None,
+        fields: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """A field's values in the order Ongage's page lists them (`None`: not given)."""
+        given = self._keywords(method, fields, ListFieldFields)
+        return {"name": name, "title": title, "type": type, **given, "position": position}

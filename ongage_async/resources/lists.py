@@ -8,14 +8,14 @@ route of `GET /api/lists/7` would only add a second, confusing list id.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from .._exceptions import InvalidArgumentError
 from .._validation import object_id, one_of, page_bounds, require_text
 from ..models import List, Page
-from ._base import APIResource, drop_none, offset_pages, page_of, with_extra
+from ._base import APIResource, Unpack, drop_none, offset_pages, page_of, with_extra
 
-__all__ = ["ListsResource"]
+__all__ = ["ListFilters", "ListsResource"]
 
 _TYPES = ("sending", "suppression")
 _SCOPES = ("global", "list", "campaign")
@@ -25,6 +25,33 @@ _ORDERS = ("ASC", "DESC")
 
 def _list_from(response: Any) -> List:
     return List.from_payload(response)
+
+
+class ListFilters(TypedDict, total=False):
+    """The filters of [`lists.list`][ongage_async.resources.ListsResource.list] and
+    [`iter`][ongage_async.resources.ListsResource.iter], each sent only when given.
+
+    Attributes:
+        name: The exact name.
+        name_like: A part of the name (Ongage's "contains").
+        type: `"sending"` or `"suppression"`.
+        hash_type: `"md5"`, `"sha256"` or `"sha512"` (suppression lists).
+        scope: `"global"`, `"list"` or `"campaign"` (suppression lists).
+        archive: Ongage's `archive` filter (`True` or `False`).
+        deleted: Ongage's `deleted` filter (`True` or `False`).
+        sort: The column to sort by.
+        order: `"ASC"` or `"DESC"`.
+    """
+
+    name: str | None
+    name_like: str | None
+    type: str | None
+    hash_type: str | None
+    scope: str | None
+    archive: bool | None
+    deleted: bool | None
+    sort: str | None
+    order: str | None
 
 
 class ListsResource(APIResource):
@@ -51,50 +78,33 @@ class ListsResource(APIResource):
     async def list(
         self,
         *,
-        name: str | None = None,
-        name_like: str | None = None,
-        type: str | None = None,
-        hash_type: str | None = None,
-        scope: str | None = None,
-        archive: bool | None = None,
-        deleted: bool | None = None,
-        sort: str | None = None,
-        order: str | None = None,
         offset: int | None = None,
         limit: int | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        **filters: Unpack[ListFilters],
     ) -> Page[List]:
         """One page of the account's lists: `GET /api/lists`, with the `total`.
 
-        Every filter is sent only when given.
-
         Args:
-            name: The exact name.
-            name_like: A part of the name (Ongage's "contains").
-            type: `"sending"` or `"suppression"`.
-            hash_type: `"md5"`, `"sha256"` or `"sha512"` (suppression lists).
-            scope: `"global"`, `"list"` or `"campaign"` (suppression lists).
-            archive: Ongage's `archive` filter (`True` or `False`).
-            deleted: Ongage's `deleted` filter (`True` or `False`).
-            sort: The column to sort by.
-            order: `"ASC"` or `"DESC"`.
             offset: How many lists to skip.
             limit: How many lists to return at most.
             extra_query: Query parameters the SDK does not model, merged over the ones
                 it builds (yours win).
+            **filters: Ongage's filters and order (`name`, `type`, `scope`, `sort`,
+                ...), each sent only when given: see
+                [`ListFilters`][ongage_async.resources.ListFilters].
         """
+        given = self._keywords("list", filters, ListFilters)
         offset, limit = page_bounds(offset, limit)
         params = drop_none(
             {
-                "name": name,
-                "name_like": name_like,
-                "type": one_of(type, _TYPES, name="type"),
-                "hash_type": one_of(hash_type, _HASH_TYPES, name="hash_type"),
-                "scope": one_of(scope, _SCOPES, name="scope"),
-                "archive": _flag(archive, "archive"),
-                "deleted": _flag(deleted, "deleted"),
-                "sort": sort,
-                "order": one_of(order, _ORDERS, name="order"),
+                **given,
+                "type": one_of(given.get("type"), _TYPES, name="type"),
+                "hash_type": one_of(given.get("hash_type"), _HASH_TYPES, name="hash_type"),
+                "scope": one_of(given.get("scope"), _SCOPES, name="scope"),
+                "archive": _flag(given.get("archive"), "archive"),
+                "deleted": _flag(given.get("deleted"), "deleted"),
+                "order": one_of(given.get("order"), _ORDERS, name="order"),
                 "offset": offset,
                 "limit": limit,
             }
@@ -113,16 +123,8 @@ class ListsResource(APIResource):
         self,
         *,
         page_size: int = 100,
-        name: str | None = None,
-        name_like: str | None = None,
-        type: str | None = None,
-        hash_type: str | None = None,
-        scope: str | None = None,
-        archive: bool | None = None,
-        deleted: bool | None = None,
-        sort: str | None = None,
-        order: str | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        **filters: Unpack[ListFilters],
     ) -> AsyncIterator[List]:
         """Every list matching the filters, fetched one page (one call) at a time.
 
@@ -130,34 +132,14 @@ class ListsResource(APIResource):
 
         Args:
             page_size: Lists per call.
-            name: As for [`list`][ongage_async.resources.ListsResource.list], as are
-                the other filters.
-            name_like: A part of the name.
-            type: `"sending"` or `"suppression"`.
-            hash_type: `"md5"`, `"sha256"` or `"sha512"`.
-            scope: `"global"`, `"list"` or `"campaign"`.
-            archive: Ongage's `archive` filter.
-            deleted: Ongage's `deleted` filter.
-            sort: The column to sort by.
-            order: `"ASC"` or `"DESC"`.
             extra_query: As for `list`, sent with every page.
+            **filters: As for [`list`][ongage_async.resources.ListsResource.list]: see
+                [`ListFilters`][ongage_async.resources.ListFilters].
         """
+        self._keywords("iter", filters, ListFilters)
 
         async def fetch(offset: int, limit: int) -> Page[List]:
-            return await self.list(
-                name=name,
-                name_like=name_like,
-                type=type,
-                hash_type=hash_type,
-                scope=scope,
-                archive=archive,
-                deleted=deleted,
-                sort=sort,
-                order=order,
-                offset=offset,
-                limit=limit,
-                extra_query=extra_query,
-            )
+            return await self.list(offset=offset, limit=limit, extra_query=extra_query, **filters)
 
         return offset_pages(fetch, page_size)
 

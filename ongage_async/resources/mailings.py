@@ -14,13 +14,13 @@ import logging
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from .._exceptions import InvalidArgumentError
 from ..models import Mailing
-from ._base import CollectionResource, chosen_list
+from ._base import CollectionResource, Unpack, chosen_list
 
-__all__ = ["MailingsResource", "schedule_timestamp"]
+__all__ = ["MailingFields", "MailingsResource", "schedule_timestamp"]
 
 logger: logging.Logger = logging.getLogger("ongage_async")
 _FAR = 253402300800  # 9999-12-31: past that, no datetime (or Ongage) can place it
@@ -51,6 +51,33 @@ def schedule_timestamp(value: object, *, now: Callable[[], float] = time.time) -
     return int(seconds)
 
 
+class MailingFields(TypedDict, total=False):
+    """A mailing's fields besides its `name`: the keywords of
+    [`mailings.create`][ongage_async.resources.MailingsResource.create] and
+    [`update`][ongage_async.resources.MailingsResource.update], each sent only when
+    given.
+
+    Attributes:
+        schedule_date: When to send: a `datetime` (a naive one is local time) or a
+            Unix time in seconds. A time in the past is sent as given, with a
+            warning: Ongage may start it at once.
+        description: Its description.
+        email_message: The e-mail message ids it sends (`[27]`).
+        segments: The segment ids it sends to (`[1429]`).
+        distribution: How it spreads over the ESP connections, e.g.
+            `[{"esp_connection_id": 12345, "percent": 100}]` (a `domain` key for
+            per-domain distribution).
+        is_test: Mark it as a test campaign (or not).
+    """
+
+    schedule_date: dt.datetime | int | None
+    description: str | None
+    email_message: Sequence[int | str | Mapping[str, Any]] | None
+    segments: Sequence[int | str | Mapping[str, Any]] | None
+    distribution: Sequence[Mapping[str, Any]] | None
+    is_test: bool | None
+
+
 class MailingsResource(CollectionResource[Mailing]):
     """`client.mailings`: mailings (campaigns), and the `abort`, `cancel` and `unschedule`
     actions (page 939458561).
@@ -67,62 +94,41 @@ class MailingsResource(CollectionResource[Mailing]):
         self,
         *,
         name: str,
-        schedule_date: dt.datetime | int | None = None,
         send_now: bool = False,
-        description: str | None = None,
-        email_message: Sequence[int | str | Mapping[str, Any]] | None = None,
-        segments: Sequence[int | str | Mapping[str, Any]] | None = None,
-        distribution: Sequence[Mapping[str, Any]] | None = None,
-        is_test: bool | None = None,
         list_id: int | str | None = None,
         extra_body: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        **fields: Unpack[MailingFields],
     ) -> Mailing:
         """Create a mailing: `POST /api/mailings`; scheduled, or launched with `send_now=True`.
 
         Without `schedule_date` Ongage starts sending at once; this method refuses that
         (`InvalidArgumentError`, nothing sent) unless `send_now=True` is passed. Not
         retried after an ambiguous failure: a second call would create (and maybe send)
-        a second mailing. Each optional field is sent only when given.
+        a second mailing.
 
         Args:
             name: The mailing's name.
-            schedule_date: When to send: a `datetime` (a naive one is local time) or a
-                Unix time in seconds. A time in the past is sent as given, with a
-                warning: Ongage may start it at once.
             send_now: Launch the mailing now, with no `schedule_date`.
-            description: Its description.
-            email_message: The e-mail message ids it sends (`[27]`).
-            segments: The segment ids it sends to (`[1429]`).
-            distribution: How it spreads over the ESP connections, e.g.
-                `[{"esp_connection_id": 12345, "percent": 100}]` (a `domain` key for
-                per-domain distribution).
-            is_test: Mark it as a test campaign.
             list_id: The list (default: the client's list).
             extra_body: Body fields the SDK does not model, merged over the ones it
                 builds (yours win; never `id`, `list_id` or `schedule_date`, which has
-                its own argument).
+                its own keyword).
             extra_query: Query parameters the SDK does not model (yours win).
+            **fields: Its schedule and other fields (`schedule_date`, `description`,
+                `email_message`, `segments`, `distribution`, `is_test`): see
+                [`MailingFields`][ongage_async.resources.MailingFields].
         """
+        values = self._mailing("create", name, fields, extra_body)
         if not isinstance(send_now, bool):
             raise InvalidArgumentError("send_now must be True or False")
-        _no_schedule_in(extra_body)
-        if send_now and schedule_date is not None:
+        if send_now and values["schedule_date"] is not None:
             raise InvalidArgumentError("pass schedule_date= or send_now=True, not both")
-        if not send_now and schedule_date is None:
+        if not send_now and values["schedule_date"] is None:
             raise InvalidArgumentError(
                 "Ongage launches a mailing created without schedule_date at once: pass "
                 "schedule_date= to schedule it, or send_now=True to send it now"
             )
-        values = {
-            "name": name,
-            "description": description,
-            "email_message": email_message,
-            "segments": segments,
-            "distribution": distribution,
-            "is_test": is_test,
-            "schedule_date": None if schedule_date is None else schedule_timestamp(schedule_date),
-        }
         return await self._create(
             values, list_id=list_id, extra_body=extra_body, extra_query=extra_query
         )
@@ -132,15 +138,10 @@ class MailingsResource(CollectionResource[Mailing]):
         mailing_id: int | str,
         *,
         name: str | None = None,
-        schedule_date: dt.datetime | int | None = None,
-        description: str | None = None,
-        email_message: Sequence[int | str | Mapping[str, Any]] | None = None,
-        segments: Sequence[int | str | Mapping[str, Any]] | None = None,
-        distribution: Sequence[Mapping[str, Any]] | None = None,
-        is_test: bool | None = None,
         list_id: int | str | None = None,
         extra_body: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        **fields: Unpack[MailingFields],
     ) -> Mailing:
         """Change a mailing: `PUT /api/mailings/<id>`; with `schedule_date`, Ongage
         schedules it.
@@ -150,31 +151,32 @@ class MailingsResource(CollectionResource[Mailing]):
         Args:
             mailing_id: The mailing's id.
             name: Its new name.
-            schedule_date: When to send it: a `datetime` or a Unix time in seconds (a
-                time in the past is sent as given, with a warning).
-            description: Its new description.
-            email_message: Its e-mail message ids.
-            segments: Its segment ids.
-            distribution: Its ESP distribution (as for `create`).
-            is_test: Mark it as a test campaign, or not.
             list_id: The list (default: the client's list).
             extra_body: Body fields the SDK does not model (yours win; never `id`,
                 `list_id` or `schedule_date`).
             extra_query: Query parameters the SDK does not model (yours win).
+            **fields: The fields to change, as for `create`.
         """
-        _no_schedule_in(extra_body)
-        values = {
-            "name": name,
-            "description": description,
-            "email_message": email_message,
-            "segments": segments,
-            "distribution": distribution,
-            "is_test": is_test,
-            "schedule_date": None if schedule_date is None else schedule_timestamp(schedule_date),
-        }
+        values = self._mailing("update", name, fields, extra_body)
         return await self._update(
             mailing_id, values, list_id=list_id, extra_body=extra_body, extra_query=extra_query
         )
+
+    def _mailing(
+        self,
+        method: str,
+        name: str | None,
+        fields: Mapping[str, Any],
+        extra_body: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The body's fields, checked: `schedule_date` as a Unix time, and set only by its
+        own keyword (it decides whether Ongage sends at once)."""
+        values: dict[str, Any] = {"name": name, **self._keywords(method, fields, MailingFields)}
+        if isinstance(extra_body, Mapping) and "schedule_date" in extra_body:
+            raise InvalidArgumentError("pass schedule_date= as its own argument, not in extra_body")
+        date = values.get("schedule_date")
+        values["schedule_date"] = None if date is None else schedule_timestamp(date)
+        return values
 
     async def _act(
         self,
@@ -244,9 +246,3 @@ class MailingsResource(CollectionResource[Mailing]):
             extra_query: Query parameters the SDK does not model (yours win).
         """
         return await self._act(mailing_id, "unschedule", list_id, extra_query)
-
-
-def _no_schedule_in(extra_body: Mapping[str, Any] | None) -> None:
-    """`schedule_date` decides whether Ongage sends at once: only its own argument sets it."""
-    if isinstance(extra_body, Mapping) and "schedule_date" in extra_body:
-        raise InvalidArgumentError("pass schedule_date= as its own argument, not in extra_body")

@@ -3,19 +3,49 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from .._exceptions import InvalidArgumentError
 from .._validation import items_of, require_text
 from ..models import SendResult, TransactionalCampaign
-from ._base import CollectionResource, chosen_list, drop_none
+from ._base import CollectionResource, Unpack, chosen_list, drop_none
 from .contacts import _email
 
-__all__ = ["TransactionalResource"]
+__all__ = ["TransactionalSendOptions", "TransactionalFields", "TransactionalResource"]
 
 
 def _recipients(recipients: Sequence[str]) -> list[str]:
     return [_email(r, "a recipient") for r in items_of(recipients, name="recipients")]
+
+
+class TransactionalFields(TypedDict, total=False):
+    """A transactional campaign's fields besides `name` and `description`: the keywords
+    of [`transactional.create`][ongage_async.resources.TransactionalResource.create]
+    and [`update`][ongage_async.resources.TransactionalResource.update], each sent only
+    when given.
+
+    Attributes:
+        message_type: Ongage's `message_type` (such as `"email"`).
+    """
+
+    message_type: str | None
+
+
+class TransactionalSendOptions(TypedDict, total=False):
+    """How a transactional send goes: the keywords
+    [`send`][ongage_async.resources.TransactionalResource.send] and
+    [`send_content`][ongage_async.resources.TransactionalResource.send_content] share.
+
+    Attributes:
+        campaign_id: The transactional campaign (default: the list's default one).
+        sending_connection_id: The ESP connection to send through.
+        idempotent: Allow retries after an ambiguous failure (default `False`: it may
+            send twice).
+    """
+
+    campaign_id: int | str | None
+    sending_connection_id: int | str | None
+    idempotent: bool
 
 
 class TransactionalResource(CollectionResource[TransactionalCampaign]):
@@ -35,31 +65,15 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
     _model = TransactionalCampaign.from_payload
     _required = ("name", "description")
 
-    async def get(
-        self,
-        item_id: int | str,
-        *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> TransactionalCampaign:
-        """One campaign: `GET /api/transactional/<id>`; undocumented (no Ongage page shows it).
-
-        Args:
-            item_id: The campaign's id.
-            list_id: The list (default: the client's list).
-            extra_query: Query parameters the SDK does not model (yours win).
-        """
-        return await super().get(item_id, list_id=list_id, extra_query=extra_query)
-
     async def create(
         self,
         *,
         name: str,
         description: str,
-        message_type: str | None = None,
         list_id: int | str | None = None,
         extra_body: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        **fields: Unpack[TransactionalFields],
     ) -> TransactionalCampaign:
         """Create a transactional campaign: `POST /api/transactional`.
 
@@ -69,13 +83,15 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
         Args:
             name: The campaign's name.
             description: Its description (required by Ongage).
-            message_type: Ongage's `message_type` (such as `"email"`), sent when given.
             list_id: The list (default: the client's list).
             extra_body: Body fields the SDK does not model, merged over the ones it
                 builds (yours win; never `id` or `list_id`).
             extra_query: Query parameters the SDK does not model (yours win).
+            **fields: Its other fields (`message_type`): see
+                [`TransactionalFields`][ongage_async.resources.TransactionalFields].
         """
-        values = {"name": name, "description": description, "message_type": message_type}
+        given = self._keywords("create", fields, TransactionalFields)
+        values = {"name": name, "description": description, **given}
         return await self._create(
             values, list_id=list_id, extra_body=extra_body, extra_query=extra_query
         )
@@ -86,10 +102,10 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
         *,
         name: str | None = None,
         description: str | None = None,
-        message_type: str | None = None,
         list_id: int | str | None = None,
         extra_body: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        **fields: Unpack[TransactionalFields],
     ) -> TransactionalCampaign:
         """Change a transactional campaign: `PUT /api/transactional/<id>`.
 
@@ -99,13 +115,14 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
             campaign_id: The campaign's id.
             name: Its new name.
             description: Its new description.
-            message_type: Its new `message_type`.
             list_id: The list (default: the client's list).
             extra_body: Body fields the SDK does not model (yours win; never `id` or
                 `list_id`).
             extra_query: Query parameters the SDK does not model (yours win).
+            **fields: The other fields to change, as for `create`.
         """
-        values = {"name": name, "description": description, "message_type": message_type}
+        given = self._keywords("update", fields, TransactionalFields)
+        values = {"name": name, "description": description, **given}
         return await self._update(
             campaign_id, values, list_id=list_id, extra_body=extra_body, extra_query=extra_query
         )
@@ -115,16 +132,14 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
         message_id: int | str,
         recipients: Sequence[str],
         *,
-        campaign_id: int | str | None = None,
-        sending_connection_id: int | str | None = None,
         check_status: bool | None = None,
         check_global_and_list_suppression: bool | None = None,
         check_suppression: bool | None = None,
         dynamic_fields: Mapping[str, Mapping[str, Any]] | None = None,
         list_id: int | str | None = None,
-        idempotent: bool = False,
         extra_body: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        **options: Unpack[TransactionalSendOptions],
     ) -> SendResult:
         """Send a stored e-mail message to each recipient: `POST /api/transactional/send`.
 
@@ -136,8 +151,6 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
         Args:
             message_id: The stored e-mail message to send.
             recipients: The recipients' e-mail addresses.
-            campaign_id: The transactional campaign (default: the list's default one).
-            sending_connection_id: The ESP connection to send through.
             check_status: Skip recipients whose status forbids sending.
             check_global_and_list_suppression: Skip suppressed recipients (the flag the
                 FAQ names).
@@ -146,35 +159,22 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
             dynamic_fields: Per-recipient values for the message's fields, keyed by
                 e-mail (Ongage's `message_dynamic_fields_per_recipient`).
             list_id: The list (default: the client's list).
-            idempotent: Allow retries after an ambiguous failure (may send twice).
             extra_body: Body fields the SDK does not model, merged over the ones it
                 builds (yours win).
             extra_query: Query parameters the SDK does not model (yours win).
+            **options: `campaign_id`, `sending_connection_id` and `idempotent`: see
+                [`TransactionalSendOptions`][ongage_async.resources.TransactionalSendOptions].
         """
         if message_id is None or isinstance(message_id, bool) or not str(message_id).strip():
             raise InvalidArgumentError("message_id is required")
-        body = drop_none(
-            {
-                "message_id": message_id,
-                "recipients": _recipients(recipients),
-                "campaign_id": campaign_id,
-                "sending_connection_id": sending_connection_id,
-                "check_status": check_status,
-                "check_global_and_list_suppression": check_global_and_list_suppression,
-                "check_suppression": check_suppression,
-                "message_dynamic_fields_per_recipient": dynamic_fields,
-            }
-        )
-        payload = await self._call(
-            "POST",
-            "/api/transactional/send",
-            json=body,
-            extra_body=extra_body,
-            extra_query=extra_query,
-            list_id=chosen_list(list_id),
-            idempotent=idempotent,
-        )
-        return SendResult.from_payload(payload)
+        body = {
+            "message_id": message_id,
+            "check_status": check_status,
+            "check_global_and_list_suppression": check_global_and_list_suppression,
+            "check_suppression": check_suppression,
+            "message_dynamic_fields_per_recipient": dynamic_fields,
+        }
+        return await self._send("send", recipients, body, options, list_id, extra_body, extra_query)
 
     async def send_content(
         self,
@@ -186,12 +186,10 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
         from_name: str | None = None,
         from_address: str | None = None,
         reply_address: str | None = None,
-        campaign_id: int | str | None = None,
-        sending_connection_id: int | str | None = None,
         list_id: int | str | None = None,
-        idempotent: bool = False,
         extra_body: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        **options: Unpack[TransactionalSendOptions],
     ) -> SendResult:
         """Send a subject and content given inline: `POST /api/transactional/send_embed_content`.
 
@@ -206,13 +204,12 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
             from_name: The sender's name.
             from_address: The sender's address.
             reply_address: The reply-to address.
-            campaign_id: The transactional campaign (default: the list's default one).
-            sending_connection_id: The ESP connection to send through.
             list_id: The list (default: the client's list).
-            idempotent: Allow retries after an ambiguous failure (may send twice).
             extra_body: Body fields the SDK does not model, merged over the ones it
                 builds (yours win).
             extra_query: Query parameters the SDK does not model (yours win).
+            **options: As for `send`: see
+                [`TransactionalSendOptions`][ongage_async.resources.TransactionalSendOptions].
         """
         if html is None and text is None:
             raise InvalidArgumentError("send_content needs html= or text=")
@@ -231,21 +228,47 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
                 "addresses": addresses or None,
             }
         )
-        body = drop_none(
+        return await self._send(
+            "send_content",
+            recipients,
+            {"message": message},
+            options,
+            list_id,
+            extra_body,
+            extra_query,
+        )
+
+    async def _send(
+        self,
+        method: str,
+        recipients: Sequence[str],
+        body: Mapping[str, Any],
+        options: Mapping[str, Any],
+        list_id: int | str | None,
+        extra_body: Mapping[str, Any] | None,
+        extra_query: Mapping[str, Any] | None,
+    ) -> SendResult:
+        """`POST /api/transactional/<route>` with the recipients and the send options."""
+        given = self._keywords(method, options, TransactionalSendOptions)
+        wire = drop_none(
             {
-                "message": message,
+                **body,
                 "recipients": _recipients(recipients),
-                "campaign_id": campaign_id,
-                "sending_connection_id": sending_connection_id,
+                "campaign_id": given.get("campaign_id"),
+                "sending_connection_id": given.get("sending_connection_id"),
             }
         )
         payload = await self._call(
             "POST",
-            "/api/transactional/send_embed_content",
-            json=body,
+            f"/api/transactional/{_ROUTES[method]}",
+            json=wire,
             extra_body=extra_body,
             extra_query=extra_query,
             list_id=chosen_list(list_id),
-            idempotent=idempotent,
+            idempotent=given.get("idempotent", False),
         )
         return SendResult.from_payload(payload)
+
+
+#: Each send method's route under `/api/transactional/`.
+_ROUTES = {"send": "send", "send_content": "send_embed_content"}

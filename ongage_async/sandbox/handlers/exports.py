@@ -32,22 +32,13 @@ import zipfile
 from datetime import datetime, timezone
 from typing import Any
 
+from ...resources.exports import DATE_FORMATS  # the export page's list, kept once
 from .._http import ApiError, Reply, ok, raw
 from .._routing import Context, Route
 from .._store import ContactRecord, Job
 from ._args import body_object, required_text
 
 STATUSES = (1, 2, 3)  # queued, processing, completed
-DATE_FORMATS = (
-    "mm/dd/yyyy",
-    "mm/dd/yy",
-    "mm-dd-yyyy",
-    "mm-dd-yy",
-    "dd/mm/yyyy",
-    "dd/mm/yy",
-    "dd-mm-yyyy",
-    "dd-mm-yy",
-)
 #: export status -> the stored contact statuses it selects
 EXPORT_STATUSES: dict[str, frozenset[str]] = {
     "active": frozenset({"active", "soft_bounce"}),
