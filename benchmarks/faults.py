@@ -30,7 +30,8 @@ from typing import Any
 
 import anyio
 
-from ongage_async import Governor, OngageClient, OngageError, RetryPolicy
+from ongage_async import OngageClient, OngageError, RetryPolicy
+from ongage_async.governor import Governor
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
 
 KINDS = [

@@ -36,7 +36,8 @@ import anyio
 import httpx
 from strict_server import strict_server
 
-from ongage_async import Governor, OngageClient, Priority, Reserve, RetryPolicy
+from ongage_async import OngageClient, Reserve, RetryPolicy
+from ongage_async.governor import Governor, Priority
 
 CREDS = {"username": "sandbox", "password": "sandbox", "account_code": "SANDBOX"}
 LIST_ID = 10001  # the sandbox's default list

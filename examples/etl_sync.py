@@ -34,7 +34,8 @@ from typing import Any
 
 import anyio
 
-from ongage_async import ImportResult, NotFoundError, OngageClient
+from ongage_async import NotFoundError, OngageClient
+from ongage_async.resources import ImportResult
 from ongage_async.resources.contacts import is_valid_email
 from ongage_async.staging import Stage
 

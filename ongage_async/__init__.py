@@ -1,14 +1,25 @@
 """ongage-async: an asyncio/trio SDK for the Ongage API that respects the account's limits.
 
-The public API is listed here, once; everything else lives in private modules.
+The public API is listed here once: the client, its options and its errors.  The rest
+lives in public subpackages, each listing its own:
+
+* `ongage_async.models`: what calls return (`List`, `Contact`, `Page`, `Response`, ...);
+* `ongage_async.resources`: the namespaces (`client.lists` is a `ListsResource`), the
+  jobs, bulk runs and imports, and the typed fields calls take;
+* `ongage_async.governor`: the budget, the in-flight cap and their statistics;
+* `ongage_async.middleware`: the call chain (`Middleware`, `Call`, `CallOptions`);
+* `ongage_async.redis`, `ongage_async.staging`, `ongage_async.sandbox`: the extras.
+
+Everything else is private (modules whose names start with `_`).
 """
 
-from ._budget import BudgetSnapshot, RateBudget, SlidingWindowBudget
-from ._bulk import BulkOperation, BulkProgress, BulkResult
-from ._call import USE_CLIENT_DEFAULT, ByteSink, Call, Handler, Middleware
+from __future__ import annotations
+
+import importlib
+import warnings
+from typing import Any
+
 from ._client import DEFAULT_BASE_URL, OngageClient
-from ._concurrency import ConcurrencyCap, LocalConcurrencyCap
-from ._credentials import Credentials
 from ._exceptions import (
     AmbiguousOutcomeError,
     APIConnectionError,
@@ -36,119 +47,123 @@ from ._exceptions import (
     StagingError,
     ValidationError,
 )
-from ._governor import Governor, GovernorStats
-from ._import import ImportProgress, ImportResult
-from ._jobs import ExportJob, ImportJob, Job, SearchJob
-from ._priority import PRIORITIES, Priority, Reserve
-from ._raw import RawResponse
-from ._response import Response
+from ._priority import Reserve
 from ._retry import RetryPolicy
 from ._version import __version__
-from .models import (
-    AllListsFieldResult,
-    Contact,
-    ContactStatus,
-    ContactWriteResult,
-    EmailMessage,
-    EspConnection,
-    ExportStatus,
-    Import,
-    List,
-    ListField,
-    Mailing,
-    MailingStatus,
-    Page,
-    SearchStatus,
-    Segment,
-    SendResult,
-    StatusChangeResult,
-    TransactionalCampaign,
-)
-from .resources import Criterion, Report
 
 __all__ = [
+    "DEFAULT_BASE_URL",
     "APIConnectionError",
-    "AmbiguousOutcomeError",
-    "AllListsFieldResult",
     "APIError",
     "APITimeoutError",
+    "AmbiguousOutcomeError",
     "AuthenticationError",
     "BadRequestError",
     "BudgetExhaustedError",
-    "BudgetSnapshot",
-    "BulkOperation",
-    "BulkProgress",
-    "BulkResult",
-    "ByteSink",
-    "Call",
     "ClientClosedError",
-    "ConcurrencyCap",
     "ConfigurationError",
-    "DeadlineExceededError",
-    "Contact",
-    "ContactStatus",
     "ContactWriteError",
-    "ContactWriteResult",
-    "Credentials",
-    "Criterion",
-    "DEFAULT_BASE_URL",
-    "EmailMessage",
-    "EspConnection",
-    "ExportJob",
-    "ExportStatus",
-    "Governor",
-    "GovernorStats",
-    "Handler",
-    "Import",
-    "ImportJob",
-    "ImportProgress",
-    "ImportResult",
+    "DeadlineExceededError",
     "ImportUnconfirmedError",
     "InvalidArgumentError",
     "InvalidResponseError",
-    "Job",
     "JobFailedError",
     "JobTimeoutError",
-    "List",
-    "ListField",
     "ListIdConflictError",
-    "LocalConcurrencyCap",
-    "Mailing",
-    "MailingStatus",
-    "Middleware",
-    "USE_CLIENT_DEFAULT",
     "NotFoundError",
     "OngageClient",
     "OngageError",
-    "Page",
     "PermissionDeniedError",
-    "PRIORITIES",
-    "Priority",
-    "RateBudget",
     "RateLimitError",
-    "RawResponse",
-    "Report",
-    "Response",
     "Reserve",
     "ResponseTooLargeError",
     "RetryPolicy",
-    "SearchJob",
-    "SearchStatus",
-    "Segment",
-    "SendResult",
     "ServerError",
-    "SlidingWindowBudget",
     "StagingError",
-    "StatusChangeResult",
-    "TransactionalCampaign",
     "ValidationError",
     "__version__",
 ]
 
 # Tracebacks, reprs and `except` hints name an exception by its public path
-# (`ongage_async.NotFoundError`, not `ongage_async._exceptions.NotFoundError`), as httpx does.
+# (`ongage_async.NotFoundError`, not `ongage_async._exceptions.NotFoundError`), as httpx
+# does.
 for _name in __all__:
     _value = globals()[_name]
     if isinstance(_value, type) and issubclass(_value, BaseException):
         _value.__module__ = __name__
 del _name, _value
+
+#: Names that 0.1 exported from here, by the subpackage that has them now.
+_MOVED_TO = {
+    "models": (
+        "AllListsFieldResult",
+        "Contact",
+        "ContactStatus",
+        "ContactWriteResult",
+        "EmailMessage",
+        "EspConnection",
+        "ExportStatus",
+        "Import",
+        "List",
+        "ListField",
+        "Mailing",
+        "MailingStatus",
+        "Page",
+        "RawResponse",
+        "Report",
+        "Response",
+        "SearchStatus",
+        "Segment",
+        "SendResult",
+        "StatusChangeResult",
+        "TransactionalCampaign",
+    ),
+    "resources": (
+        "BulkOperation",
+        "BulkProgress",
+        "BulkResult",
+        "Criterion",
+        "ExportJob",
+        "ImportJob",
+        "ImportProgress",
+        "ImportResult",
+        "Job",
+        "SearchJob",
+    ),
+    "governor": (
+        "PRIORITIES",
+        "BudgetSnapshot",
+        "ConcurrencyCap",
+        "Governor",
+        "GovernorStats",
+        "LocalConcurrencyCap",
+        "Priority",
+        "RateBudget",
+        "SlidingWindowBudget",
+    ),
+    "middleware": (
+        "NOT_GIVEN",
+        "USE_CLIENT_DEFAULT",
+        "ByteSink",
+        "Call",
+        "Credentials",
+        "Handler",
+        "Middleware",
+    ),
+}
+_MOVED = {name: home for home, names in _MOVED_TO.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """A name 0.1 exported from here still imports, with a warning naming its new home."""
+    home = _MOVED.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    new = "USE_CLIENT_DEFAULT" if name == "NOT_GIVEN" else name
+    warnings.warn(
+        f"ongage_async.{name} moved: import it from ongage_async.{home} "
+        f"(from ongage_async.{home} import {new})",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return getattr(importlib.import_module(f"{__name__}.{home}"), new)

@@ -117,7 +117,7 @@ class BulkOptions(TypedDict, total=False):
         max_chunk_bytes: JSON bytes a call at most (8 KiB, or 256 KiB with an explicit
             `chunk_size`).
         fail_fast: Stop the run at the first chunk that fails (default False).
-        on_progress: Called with a [`BulkProgress`][ongage_async.BulkProgress]
+        on_progress: Called with a [`BulkProgress`][ongage_async.resources.BulkProgress]
             after each chunk.
         total: The number of rows, for progress when the input has no `len`.
         dedupe_window: How many recent e-mails a run remembers to drop repeats

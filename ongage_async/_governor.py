@@ -1,7 +1,7 @@
 """The governor: one account's budget and in-flight cap, shared by every call.
 
-It pairs a :class:`~ongage_async.RateBudget` (how many calls may *start* per window)
-with a :class:`~ongage_async.ConcurrencyCap` (how many may be *in flight*), keeps the
+It pairs a :class:`~ongage_async.governor.RateBudget` (how many calls may *start* per window)
+with a :class:`~ongage_async.governor.ConcurrencyCap` (how many may be *in flight*), keeps the
 counters operators want, and turns a 429 into a pause for every caller, because the
 budget belongs to the account and one 429 means all of us were too fast.
 
@@ -191,7 +191,7 @@ class Governor:
 
         ``reserve``: what only ``"high"`` calls may use (None: nothing is kept back).
         ``pace_low``: spread ``"low"`` calls evenly over the window (see
-        :class:`~ongage_async.SlidingWindowBudget`).
+        :class:`~ongage_async.governor.SlidingWindowBudget`).
         """
         kept = as_reserve(reserve)
         if not isinstance(pace_low, bool):

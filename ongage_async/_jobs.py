@@ -70,8 +70,8 @@ async def _poll(
 class Job(Generic[StatusT]):
     """A running job: poll it, wait for it, then read what it produced.
 
-    The base of [`ImportJob`][ongage_async.ImportJob] and
-    [`SearchJob`][ongage_async.SearchJob]; `client.imports.create(...)` and
+    The base of [`ImportJob`][ongage_async.resources.ImportJob] and
+    [`SearchJob`][ongage_async.resources.SearchJob]; `client.imports.create(...)` and
     `client.contact_search.create(...)` return one, `client.imports.job(id)` makes one
     for a job started earlier.
 
@@ -128,7 +128,7 @@ class Job(Generic[StatusT]):
 
         Args:
             poll_interval: Seconds between polls (default:
-                [`default_poll_interval`][ongage_async.Job.default_poll_interval]).
+                [`default_poll_interval`][ongage_async.resources.Job.default_poll_interval]).
             timeout: Seconds to wait at most (default: no limit).
             on_status: Called with each status polled (an import's `progress`, say).
         """
@@ -156,7 +156,7 @@ class ImportJob(Job[Import]):
     """An import (`client.imports.create`): polled with `GET /api/import/<id>`.
 
     Done at status 40003; failed at >= 90000. Its status is an
-    [`Import`][ongage_async.Import].
+    [`Import`][ongage_async.models.Import].
     """
 
     kind: str = "import"
@@ -175,8 +175,8 @@ class ExportJob:
 
     Ongage documents no status call for one export: the only way to learn that it is
     ready is `/retrieve`, which answers 412 "not finished yet" until then and the
-    file after (page 1027997823). So [`download`][ongage_async.ExportJob.download]
-    polls `/retrieve` itself, and [`wait`][ongage_async.ExportJob.wait] does the same
+    file after (page 1027997823). So [`download`][ongage_async.resources.ExportJob.download]
+    polls `/retrieve` itself, and [`wait`][ongage_async.resources.ExportJob.wait] does the same
     but keeps the file (in memory up to 8 MiB, then in a temporary file) so that a
     later `download` costs no second call.
 
@@ -200,7 +200,7 @@ class ExportJob:
 
     @property
     def ready(self) -> bool:
-        """True once [`wait`][ongage_async.ExportJob.wait] has fetched the file."""
+        """True once [`wait`][ongage_async.resources.ExportJob.wait] has fetched the file."""
         return self._file is not None
 
     def default_poll_interval(self) -> float:
@@ -248,7 +248,7 @@ class ExportJob:
     ) -> int:
         """Write the ZIP to a path or binary file, polling `/retrieve` until it is ready.
 
-        Returns the number of bytes written. After [`wait`][ongage_async.ExportJob.wait]
+        Returns the number of bytes written. After [`wait`][ongage_async.resources.ExportJob.wait]
         the kept file is written without another call.
 
         Args:
@@ -270,7 +270,7 @@ class ExportJob:
         return sink.written
 
     def close(self) -> None:
-        """Drop a file kept by [`wait`][ongage_async.ExportJob.wait]."""
+        """Drop a file kept by [`wait`][ongage_async.resources.ExportJob.wait]."""
         if self._file is not None:
             self._file.close()
             self._file = None
@@ -281,7 +281,7 @@ class SearchJob(Job[SearchStatus]):
 
     `client.contact_search.create(...)` and `client.contact_activity.create(...)` return
     one; it is polled with `GET .../<id>` (status 2 when done) and its status is a
-    [`SearchStatus`][ongage_async.SearchStatus].
+    [`SearchStatus`][ongage_async.models.SearchStatus].
     """
 
     kind: str = "contact_search"
@@ -302,7 +302,7 @@ class SearchJob(Job[SearchStatus]):
         """Every result row as JSON, page by page (`offset`/`limit`) through the governor.
 
         Undocumented: `GET .../<id>/result` is no longer on Ongage's current pages
-        (1029308417, 1027997911); [`download`][ongage_async.SearchJob.download] (the CSV
+        (1029308417, 1027997911); [`download`][ongage_async.resources.SearchJob.download] (the CSV
         export) is the documented way.
 
         Args:
@@ -330,7 +330,7 @@ class SearchJob(Job[SearchStatus]):
         """Stream the CSV to a path or binary file: `GET .../<id>/export`.
 
         Returns the number of bytes written. Call it once the job is done
-        ([`wait`][ongage_async.Job.wait]).
+        ([`wait`][ongage_async.resources.Job.wait]).
 
         Args:
             destination: A file path, or a binary file open for writing.

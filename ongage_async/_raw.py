@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from ._exceptions import InvalidArgumentError
+from ._model import Model
 from ._response import Response
 
 __all__ = ["RawResponse", "capture_raw", "record_raw"]
@@ -29,7 +30,7 @@ _RECORDING: contextvars.ContextVar[list[Response] | None] = contextvars.ContextV
 
 
 @attrs.frozen
-class RawResponse(Generic[T]):
+class RawResponse(Model, Generic[T]):
     """A typed method's result with the answers it was built from.
 
     Attributes:

@@ -17,6 +17,7 @@ import attrs
 import httpx
 
 from ._exceptions import InvalidResponseError, ResponseTooLargeError, error_for_status
+from ._model import Model
 
 __all__ = ["InvalidResponseError", "Response", "ResponseTooLargeError", "parse_response"]
 
@@ -35,7 +36,7 @@ def _as_int(value: object) -> int | None:
 
 
 @attrs.frozen
-class Response:
+class Response(Model):
     """One successful answer: the payload plus the envelope's metadata.
 
     ``client.request(...)`` hands back just :attr:`payload`; ask for ``raw=True`` to

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ongage_async import BulkProgress, BulkResult, InvalidArgumentError
+from ongage_async import InvalidArgumentError
+from ongage_async.resources import BulkProgress, BulkResult
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
 
 from .helpers import Governors, fast_retry

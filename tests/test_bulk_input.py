@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ongage_async import BulkProgress, BulkResult
+from ongage_async.resources import BulkProgress, BulkResult
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
 from .helpers import fast_retry

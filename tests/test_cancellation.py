@@ -18,10 +18,8 @@ from ongage_async import (
     APITimeoutError,
     ClientClosedError,
     DeadlineExceededError,
-    Governor,
     OngageClient,
     OngageError,
-    Priority,
     RetryPolicy,
     ServerError,
 )
@@ -29,6 +27,7 @@ from ongage_async._call import Call
 from ongage_async._middleware import GovernorMiddleware
 from ongage_async._response import Response
 from ongage_async._wire import CURRENT_WIRE
+from ongage_async.governor import Governor, Priority
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
 
 from .helpers import Admissions, task_group

@@ -7,14 +7,8 @@ from typing import Any
 
 import pytest
 
-from ongage_async import (
-    Contact,
-    ContactStatus,
-    ContactWriteError,
-    InvalidArgumentError,
-    NotFoundError,
-    OngageClient,
-)
+from ongage_async import ContactWriteError, InvalidArgumentError, NotFoundError, OngageClient
+from ongage_async.models import Contact, ContactStatus
 from ongage_async.sandbox import Sandbox
 
 

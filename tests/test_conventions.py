@@ -19,14 +19,12 @@ from ongage_async import (
     APIError,
     ConfigurationError,
     InvalidArgumentError,
-    List,
     NotFoundError,
     OngageClient,
-    Page,
-    RawResponse,
     RetryPolicy,
     ServerError,
 )
+from ongage_async.models import List, Page, RawResponse
 from ongage_async.sandbox import Sandbox
 
 from .helpers import creds

@@ -11,7 +11,7 @@ import anyio
 import attrs
 import pytest
 
-from ongage_async import Governor, LocalConcurrencyCap, SlidingWindowBudget
+from ongage_async.governor import Governor, LocalConcurrencyCap, SlidingWindowBudget
 from ongage_async.sandbox import Sandbox, SandboxConfig, most_in_any_window
 
 from .helpers import task_group

@@ -13,9 +13,6 @@ import httpx
 import pytest
 
 from ongage_async import (
-    BulkResult,
-    ImportProgress,
-    ImportResult,
     ImportUnconfirmedError,
     InvalidArgumentError,
     JobFailedError,
@@ -23,6 +20,7 @@ from ongage_async import (
     OngageClient,
     ValidationError,
 )
+from ongage_async.resources import BulkResult, ImportProgress, ImportResult
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
 from ongage_async.staging import ObjectStoreStage, Stage, StagingError, redact_url
 

@@ -10,14 +10,8 @@ from typing import Any
 
 import pytest
 
-from ongage_async import (
-    Criterion,
-    ImportJob,
-    InvalidArgumentError,
-    JobFailedError,
-    JobTimeoutError,
-    OngageClient,
-)
+from ongage_async import InvalidArgumentError, JobFailedError, JobTimeoutError, OngageClient
+from ongage_async.resources import Criterion, ImportJob
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
 from .helpers import FAST_RETRY, MAIN_LIST

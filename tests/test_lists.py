@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from ongage_async import InvalidArgumentError, List, NotFoundError, OngageClient, ValidationError
+from ongage_async import InvalidArgumentError, NotFoundError, OngageClient, ValidationError
+from ongage_async.models import List
 from ongage_async.sandbox import Sandbox
 
 

@@ -8,15 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from ongage_async import (
-    Call,
-    Handler,
-    InvalidArgumentError,
-    ListIdConflictError,
-    OngageClient,
-    Response,
-)
+from ongage_async import InvalidArgumentError, ListIdConflictError, OngageClient
 from ongage_async._call import USE_CLIENT_DEFAULT, UseClientDefault
+from ongage_async.middleware import Call, Handler
+from ongage_async.models import Response
 
 from .helpers import creds
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ongage_async import (
+from ongage_async.models import (
     Contact,
     ContactStatus,
     ContactWriteResult,
@@ -169,7 +169,7 @@ import json  # noqa: E402
 import attrs  # noqa: E402
 
 import ongage_async.models as models_module  # noqa: E402
-from ongage_async.models._convert import Model  # noqa: E402
+from ongage_async._model import Model  # noqa: E402
 
 
 def test_every_model_converts_to_json_ready_dicts() -> None:
@@ -184,7 +184,7 @@ def test_every_model_converts_to_json_ready_dicts() -> None:
 
 
 def test_to_dict_turns_times_enums_and_nested_models_into_json() -> None:
-    from ongage_async import Contact, Mailing, Page
+    from ongage_async.models import Contact, Mailing, Page
 
     contact = Contact.from_payload(
         {

@@ -8,19 +8,21 @@ from typing import Any
 import pytest
 
 from ongage_async import (
-    AllListsFieldResult,
     APIError,
-    EmailMessage,
     InvalidArgumentError,
+    NotFoundError,
+    OngageClient,
+    ValidationError,
+)
+from ongage_async.models import (
+    AllListsFieldResult,
+    EmailMessage,
     ListField,
     Mailing,
     MailingStatus,
-    NotFoundError,
-    OngageClient,
     Segment,
     SendResult,
     TransactionalCampaign,
-    ValidationError,
 )
 from ongage_async.sandbox import Sandbox
 

@@ -20,13 +20,13 @@ from ongage_async import (
     ClientClosedError,
     ConfigurationError,
     DeadlineExceededError,
-    Governor,
     InvalidArgumentError,
     OngageClient,
     OngageError,
     RetryPolicy,
     ServerError,
 )
+from ongage_async.governor import Governor
 
 from .helpers import creds, task_group
 

@@ -22,20 +22,20 @@ from ongage_async import (
     AmbiguousOutcomeError,
     APIConnectionError,
     AuthenticationError,
-    Call,
-    Criterion,
     InvalidResponseError,
     NotFoundError,
     OngageClient,
     OngageError,
     RateLimitError,
-    Response,
     RetryPolicy,
     ServerError,
-    SlidingWindowBudget,
 )
-from ongage_async import Handler as CallHandler
 from ongage_async._middleware.retry import retry_after_seconds
+from ongage_async.governor import SlidingWindowBudget
+from ongage_async.middleware import Call
+from ongage_async.middleware import Handler as CallHandler
+from ongage_async.models import Response
+from ongage_async.resources import Criterion
 from ongage_async.resources._base import namespace
 from ongage_async.sandbox import Fault
 

@@ -13,19 +13,20 @@ import pytest
 
 from ongage_async import (
     BudgetExhaustedError,
-    BudgetSnapshot,
-    Call,
     ConfigurationError,
-    Governor,
-    Handler,
     InvalidArgumentError,
-    LocalConcurrencyCap,
     OngageClient,
-    Priority,
     Reserve,
-    Response,
+)
+from ongage_async.governor import (
+    BudgetSnapshot,
+    Governor,
+    LocalConcurrencyCap,
+    Priority,
     SlidingWindowBudget,
 )
+from ongage_async.middleware import Call, Handler
+from ongage_async.models import Response
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
 from .helpers import creds, task_group
@@ -481,8 +482,8 @@ def test_the_clis_bulk_commands_run_at_low(tmp_path: Path, monkeypatch: pytest.M
     pytest.importorskip("typer")
     from typer.testing import CliRunner
 
-    from ongage_async import BulkOperation
     from ongage_async.cli import app
+    from ongage_async.resources import BulkOperation
 
     levels: list[str] = []
     run = BulkOperation.run

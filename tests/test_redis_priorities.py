@@ -12,7 +12,8 @@ import uuid
 import anyio
 import pytest
 
-from ongage_async import ConfigurationError, Priority, Reserve
+from ongage_async import ConfigurationError, Reserve
+from ongage_async.governor import Priority
 from ongage_async.sandbox import most_in_any_window
 
 pytest.importorskip("redis")

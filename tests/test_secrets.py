@@ -24,14 +24,13 @@ from ongage_async import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
-    Call,
     ConfigurationError,
-    Handler,
     OngageClient,
-    Response,
     ServerError,
 )
 from ongage_async._middleware.tracing import TracingMiddleware
+from ongage_async.middleware import Call, Handler
+from ongage_async.models import Response
 from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig, SandboxCredentials
 
 from .helpers import FAST_RETRY, creds

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from ongage_async import Call, InvalidResponseError, OngageClient
+from ongage_async import InvalidResponseError, OngageClient
+from ongage_async.middleware import Call
 
 from .helpers import creds
 

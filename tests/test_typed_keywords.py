@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ongage_async import Criterion, InvalidArgumentError, OngageClient
+from ongage_async import InvalidArgumentError, OngageClient
+from ongage_async.resources import Criterion
 from ongage_async.sandbox import Sandbox
 
 if sys.version_info >= (3, 11):

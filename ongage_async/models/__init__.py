@@ -1,5 +1,8 @@
-"""Typed results: frozen attrs classes built from Ongage's payloads."""
+"""Typed results: frozen attrs classes built from Ongage's payloads, and the answers,
+pages and reports the namespaces return."""
 
+from .._raw import RawResponse
+from .._response import Response
 from ._convert import Page
 from .campaigns import (
     AllListsFieldResult,
@@ -20,6 +23,7 @@ from .contacts import (
 )
 from .jobs import ExportStatus, Import, SearchStatus
 from .lists import List
+from .reports import Report
 
 __all__ = [
     "AllListsFieldResult",
@@ -35,6 +39,9 @@ __all__ = [
     "Mailing",
     "MailingStatus",
     "Page",
+    "RawResponse",
+    "Report",
+    "Response",
     "SearchStatus",
     "Segment",
     "SendResult",

@@ -9,14 +9,14 @@ rather than failing a user's whole call because a field changed type.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import math
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
-import attr
 import attrs
+
+from .._model import Model
 
 if sys.version_info >= (3, 11):
     from typing import Self
@@ -104,34 +104,6 @@ def wire(
 ) -> Any:
     """A model field read from the payload key `key` (default: its own name) by `convert`."""
     return attrs.field(default=default, metadata={"wire": convert, "key": key})
-
-
-def _json_value(_: object, __: object, value: Any) -> Any:
-    """One value as JSON has it: ISO 8601 times, enums by value, sets as sorted lists."""
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=str)
-    return value
-
-
-class Model:
-    """What every model can do: `to_dict()`, a JSON-ready copy (for a web handler's answer)."""
-
-    __slots__ = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The model as plain JSON types: dicts, lists, str, int, float, bool, None.
-
-        Times become ISO 8601 strings, enums their wire value (`"active"`, `60004`),
-        tuples and sets lists, nested models dicts; `extra` is kept, so nothing Ongage
-        sent is lost. `json.dumps(model.to_dict())` always works, and FastAPI can return it.
-        """
-        instance: Any = self  # every subclass is an attrs class
-        # attr.asdict, not attrs.asdict: only the former turns tuples into lists.
-        return attr.asdict(instance, retain_collection_types=False, value_serializer=_json_value)
 
 
 class WireModel(Model):

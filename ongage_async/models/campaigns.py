@@ -10,7 +10,8 @@ from typing import Any
 
 import attrs
 
-from ._convert import Model, WireModel, as_bool, as_datetime, as_int, as_str, wire
+from .._model import Model
+from ._convert import WireModel, as_bool, as_datetime, as_int, as_str, wire
 
 __all__ = [
     "AllListsFieldResult",
@@ -97,7 +98,7 @@ class Mailing(WireModel):
         id: The mailing's id.
         name: Its name.
         list_id: Its list.
-        status: A [`MailingStatus`][ongage_async.MailingStatus] (60001 new ... 60010
+        status: A [`MailingStatus`][ongage_async.models.MailingStatus] (60001 new ... 60010
             stopped) when Ongage sends a documented code, else the code as an int.
         schedule_date: When it is (or was) scheduled to send.
         created: When it was created.
@@ -231,7 +232,7 @@ class AllListsFieldResult(WireModel):
     """The answer of `POST /api/list_fields/all_lists` (a field created in every list).
 
     Attributes:
-        created: One [`ListField`][ongage_async.ListField] per list where the field was
+        created: One [`ListField`][ongage_async.models.ListField] per list where the field was
             created (`success_list_fields`).
         failed: What Ongage said for each list where it was not, keyed by list id
             (`failed_lists_errors`; `[]` on the wire when there is nothing, `{}` here).

@@ -10,7 +10,8 @@ from typing import Any, ClassVar
 import attrs
 
 from .._exceptions import ContactWriteError
-from ._convert import Model, WireModel, as_datetime, as_email_map, as_int, as_str, wire
+from .._model import Model
+from ._convert import WireModel, as_datetime, as_email_map, as_int, as_str, wire
 
 __all__ = [
     "Contact",
@@ -133,7 +134,7 @@ class ContactWriteResult(WireModel):
 
     A call whose rows failed is still `error: false` on the wire; here the failures
     are in `failed` (e-mail -> reason), `ok` is False, and
-    [`raise_for_failures`][ongage_async.ContactWriteResult.raise_for_failures] turns
+    [`raise_for_failures`][ongage_async.models.ContactWriteResult.raise_for_failures] turns
     them into an exception.
 
     Attributes:

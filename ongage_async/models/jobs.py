@@ -7,7 +7,8 @@ from typing import Any
 
 import attrs
 
-from ._convert import Model, WireModel, as_int, as_str, wire
+from .._model import Model
+from ._convert import WireModel, as_int, as_str, wire
 
 __all__ = ["ExportStatus", "Import", "SearchStatus"]
 
@@ -66,7 +67,7 @@ class Import(WireModel):
 
 @attrs.frozen
 class ExportStatus(Model):
-    """What [`ExportJob.wait`][ongage_async.ExportJob.wait] learned: the export's file
+    """What [`ExportJob.wait`][ongage_async.resources.ExportJob.wait] learned: the export's file
     is ready, and its size.
 
     Ongage documents no status call for one export, so there is no status code here:

@@ -4,7 +4,7 @@ Tokens cool from each answer (a sorted set of "free again at" times), handed out
 Lua script, so no two processes can take the last token.  A high call's token is also
 in the high lane (``htokens``) while it is held and while it cools: the other levels
 leave free as much of the reserve as the high calls are not using, as in
-:class:`~ongage_async.SlidingWindowBudget`.
+:class:`~ongage_async.governor.SlidingWindowBudget`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ _LONGEST_LOOK = 0.25
 
 
 class RedisRateBudget:
-    """The account budget in Redis (implements :class:`~ongage_async.RateBudget`)."""
+    """The account budget in Redis (implements :class:`~ongage_async.governor.RateBudget`)."""
 
     def __init__(
         self,

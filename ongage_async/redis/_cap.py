@@ -5,7 +5,7 @@ after ``lease_ttl``, and a live worker renews its leases while a long call runs;
 cut short on the wire keeps its lease while the server may still run it (see
 ``ConcurrencyCap``).  A high call's lease is also in the high lane (``hleases``) while
 its call runs: the other levels leave free as many reserved slots as high calls are not
-using, as in :class:`~ongage_async.LocalConcurrencyCap`.
+using, as in :class:`~ongage_async.governor.LocalConcurrencyCap`.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class _Lease:
 
 
 class RedisConcurrencyCap:
-    """The in-flight cap as leases in Redis (implements :class:`~ongage_async.ConcurrencyCap`).
+    """The in-flight cap as leases in Redis (a :class:`~ongage_async.governor.ConcurrencyCap`).
 
     A live worker renews its leases: one renewer task per cap renews every lease it
     holds in one script call every ``lease_ttl / 3`` seconds, and stops when none is

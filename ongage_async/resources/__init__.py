@@ -1,6 +1,14 @@
-"""Resource namespaces, one module each; `client.<name>` is the matching class."""
+"""Resource namespaces, one module each; `client.<name>` is the matching class.
 
-from .._bulk import BulkOptions
+Also what they take and hand back that is not a plain result: the jobs (`ImportJob`,
+`ExportJob`, `SearchJob`), a bulk run (`BulkOperation`, `BulkOptions`, `BulkProgress`,
+`BulkResult`), an import's (`ImportProgress`, `ImportResult`), a contact
+search's `Criterion`, and the typed fields of each namespace's calls.
+"""
+
+from .._bulk import BulkOperation, BulkOptions, BulkProgress, BulkResult
+from .._import import ImportProgress, ImportResult
+from .._jobs import ExportJob, ImportJob, Job, SearchJob
 from .contact_activity import ContactActivityResource
 from .contact_search import ContactSearchResource, Criterion, SearchOptions
 from .contacts import ContactsResource
@@ -16,7 +24,10 @@ from .segments import SegmentFields, SegmentsResource
 from .transactional import TransactionalFields, TransactionalResource, TransactionalSendOptions
 
 __all__ = [
+    "BulkOperation",
     "BulkOptions",
+    "BulkProgress",
+    "BulkResult",
     "ContactActivityResource",
     "ContactSearchResource",
     "ContactsResource",
@@ -25,8 +36,13 @@ __all__ = [
     "EmailFilters",
     "EmailsResource",
     "EspConnectionsResource",
+    "ExportJob",
     "ExportsResource",
+    "ImportJob",
+    "ImportProgress",
+    "ImportResult",
     "ImportsResource",
+    "Job",
     "ListFieldFields",
     "ListFieldsResource",
     "ListFilters",
@@ -35,6 +51,7 @@ __all__ = [
     "MailingsResource",
     "Report",
     "ReportsResource",
+    "SearchJob",
     "SearchOptions",
     "SegmentFields",
     "SegmentsResource",

@@ -32,7 +32,7 @@ class ContactActivityResource(ContactSearchResource):
     The methods are those of `client.contact_search` on `/api/contact_activity`
     (page 1027997911). `create` also takes `from_date` and `to_date` (a `datetime` is
     sent as a Unix time, a `date` as `YYYY-MM-DD`; anything else as given) and the
-    job's [`download_detailed`][ongage_async.SearchJob.download_detailed] gives the
+    job's [`download_detailed`][ongage_async.resources.SearchJob.download_detailed] gives the
     combined detailed report. Typically used to sync Ongage activity into a CRM or a
     data warehouse.
     """
@@ -57,7 +57,7 @@ class ContactActivityResource(ContactSearchResource):
         a repeat would leave two.
 
         Args:
-            criteria: The conditions, each a [`Criterion`][ongage_async.Criterion] or a
+            criteria: The conditions, each a [`Criterion`][ongage_async.resources.Criterion] or a
                 mapping with the same keys.
             title: The report's title (required by Ongage).
             from_date: The first day: a `datetime` (sent as a Unix time), a `date`

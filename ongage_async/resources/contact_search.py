@@ -136,9 +136,9 @@ class SearchOptions(TypedDict, total=False):
 class ContactSearchResource(CollectionResource[SearchStatus]):
     """`client.contact_search`: start, follow, list and delete contact searches.
 
-    A search runs asynchronously: `create` returns a [`SearchJob`][ongage_async.SearchJob];
-    `await job.wait()` polls it until it is done, then `await job.download(path)` streams
-    its CSV (the documented export).
+    A search runs asynchronously: `create` returns a
+    [`SearchJob`][ongage_async.resources.SearchJob]; `await job.wait()` polls it until it
+    is done, then `await job.download(path)` streams its CSV (the documented export).
     """
 
     _path = "/api/contact_search"
@@ -202,7 +202,7 @@ class ContactSearchResource(CollectionResource[SearchStatus]):
         repeat would leave two.
 
         Args:
-            criteria: The conditions, each a [`Criterion`][ongage_async.Criterion] or a
+            criteria: The conditions, each a [`Criterion`][ongage_async.resources.Criterion] or a
                 mapping with the same keys.
             title: The search's title (required by Ongage).
             list_id: The list to search (default: the client's list); the job's polls

@@ -434,13 +434,13 @@ class ContactsResource(APIResource):
         """Create or update any number of contacts: `POST /api/v2/contacts`, a chunk a call.
 
         Chunks go out in parallel at the full budget. Every input row is accounted for
-        in the [`BulkResult`][ongage_async.BulkResult]: counted as created or updated,
+        in the [`BulkResult`][ongage_async.resources.BulkResult]: counted as created or updated,
         or listed in `failed` or `skipped` with the reason.
 
         With a `stage`, more than `import_threshold` contacts go through one import
         instead ([`import_rows`][ongage_async.resources.ContactsResource.import_rows]),
         as Ongage advises for more than a hundred, and the result is an
-        [`ImportResult`][ongage_async.ImportResult]: counts, not a result per contact.
+        [`ImportResult`][ongage_async.resources.ImportResult]: counts, not a result per contact.
         `result.path` says which way they went (`"calls"` or `"import"`).
 
         Args:
@@ -454,7 +454,7 @@ class ContactsResource(APIResource):
             import_threshold: With a stage, more contacts than this go through an import
                 (the first `import_threshold + 1` are read ahead to tell).
             on_import_progress: Called with an
-                [`ImportProgress`][ongage_async.ImportProgress] when the import runs.
+                [`ImportProgress`][ongage_async.resources.ImportProgress] when the import runs.
             **options: How the v2 run goes (`chunk_size`, `on_progress`, `fail_fast`,
                 ...): see [`BulkOptions`][ongage_async.resources.BulkOptions].
         """
@@ -540,7 +540,7 @@ class ContactsResource(APIResource):
             poll_interval: Seconds between polls (default: 20 token periods of the
                 budget, 4 s at 300 calls a minute).
             timeout: Seconds to wait for the import at most (default: no limit).
-            on_progress: Called with an [`ImportProgress`][ongage_async.ImportProgress]:
+            on_progress: Called with an [`ImportProgress`][ongage_async.resources.ImportProgress]:
                 rows written, then bytes staged, then Ongage's `progress`.
         """
         if not isinstance(overwrite, bool):

@@ -84,7 +84,7 @@ class MailingsResource(CollectionResource[Mailing]):
 
     Ongage **launches a mailing at once** when it is created without a
     `schedule_date`: `create` refuses to do that unless told `send_now=True`.
-    A mailing's `status` is a [`MailingStatus`][ongage_async.MailingStatus].
+    A mailing's `status` is a [`MailingStatus`][ongage_async.models.MailingStatus].
     """
 
     _path = "/api/mailings"

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
-
-import attrs
 
 from .._exceptions import InvalidArgumentError
 from .._validation import items_of, one_of, page_bounds
-from ..models._convert import Model
+from ..models.reports import Report
 from ._base import APIResource, chosen_list, drop_none, list_id_of
 
 __all__ = ["Report", "ReportsResource"]
@@ -36,27 +34,6 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 SelectItem = str | tuple[str, str]
 FilterClause = tuple[str, str, Any]
 OrderItem = str | tuple[str, str]
-
-
-@attrs.frozen
-class Report(Model):
-    """The answer of a report: its rows, and the total when Ongage sends one.
-
-    Iterate it (`for row in report`) or take `len(report)`.
-
-    Attributes:
-        rows: One mapping a row, keyed by the select names or aliases.
-        total: How many rows the whole report has (Ongage's `metadata.total`), when sent.
-    """
-
-    rows: tuple[Mapping[str, Any], ...]
-    total: int | None = None
-
-    def __iter__(self) -> Iterator[Mapping[str, Any]]:
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
 
 
 def _select(select: Sequence[SelectItem]) -> list[Any]:

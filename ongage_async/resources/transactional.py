@@ -56,7 +56,7 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
     A 429 is still retried, since a rejected call sent nothing.
 
     The answer of a send is not documented publicly:
-    [`SendResult`][ongage_async.SendResult] keeps its `payload` as Ongage sent it.
+    [`SendResult`][ongage_async.models.SendResult] keeps its `payload` as Ongage sent it.
     Campaigns (page 947486763): `list`, `create` (`name` and `description` required),
     `update`, `delete`; `get` (`GET /api/transactional/<id>`) is undocumented.
     """

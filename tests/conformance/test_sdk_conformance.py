@@ -26,28 +26,25 @@ import attrs
 import httpx
 import pytest
 
-from ongage_async import (
+from ongage_async import NotFoundError, OngageClient
+from ongage_async.models import (
     AllListsFieldResult,
     Contact,
     ContactStatus,
     ContactWriteResult,
     EmailMessage,
     EspConnection,
-    ExportJob,
     Import,
-    ImportJob,
     List,
     ListField,
     Mailing,
     MailingStatus,
-    NotFoundError,
-    OngageClient,
     Page,
     Report,
-    SearchJob,
     SearchStatus,
     SendResult,
 )
+from ongage_async.resources import ExportJob, ImportJob, SearchJob
 
 from .corpus import fill_path, load_cases
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ongage_async import Criterion, OngageClient
+from ongage_async import OngageClient
+from ongage_async.resources import Criterion
 
 
 async def typos_are_errors(client: OngageClient) -> None:

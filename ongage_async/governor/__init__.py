@@ -1,0 +1,25 @@
+"""The governor: the account's call budget and in-flight cap, shared by a client's calls.
+
+`OngageClient` builds one for you (`Governor.local(...)`); reach for these to share one
+between clients, to read its figures (`client.governor.statistics()`), or to plug in a
+budget or cap of your own (`RateBudget`, `ConcurrencyCap`). The Redis governor, which
+shares one budget across processes, is `ongage_async.redis.RedisGovernor`.
+"""
+
+from .._budget import BudgetSnapshot, RateBudget, SlidingWindowBudget
+from .._concurrency import ConcurrencyCap, LocalConcurrencyCap
+from .._governor import Governor, GovernorStats
+from .._priority import PRIORITIES, Priority, Reserve
+
+__all__ = [
+    "PRIORITIES",
+    "BudgetSnapshot",
+    "ConcurrencyCap",
+    "Governor",
+    "GovernorStats",
+    "LocalConcurrencyCap",
+    "Priority",
+    "RateBudget",
+    "Reserve",
+    "SlidingWindowBudget",
+]

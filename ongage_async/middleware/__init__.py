@@ -1,0 +1,31 @@
+"""The call chain: what a middleware sees, and how a call's options are spelt.
+
+Pass `middleware=[...]` to `OngageClient` to add steps to every call's chain; each is a
+`Middleware` (`async def __call__(self, call, call_next)`) that sees a frozen `Call`.
+`CallOptions` and `SendOptions` are the options `client.request` and `client.download`
+take; `USE_CLIENT_DEFAULT` leaves one as the client (or view) has it.
+"""
+
+from .._call import (
+    USE_CLIENT_DEFAULT,
+    ByteSink,
+    Call,
+    CallOptions,
+    Handler,
+    Middleware,
+    SendOptions,
+    UseClientDefault,
+)
+from .._credentials import Credentials
+
+__all__ = [
+    "USE_CLIENT_DEFAULT",
+    "ByteSink",
+    "Call",
+    "CallOptions",
+    "Credentials",
+    "Handler",
+    "Middleware",
+    "SendOptions",
+    "UseClientDefault",
+]
