@@ -93,73 +93,19 @@ for _name in __all__:
         _value.__module__ = __name__
 del _name, _value
 
-#: Names that 0.1 exported from here, by the subpackage that has them now.
-_MOVED_TO = {
-    "models": (
-        "AllListsFieldResult",
-        "Contact",
-        "ContactStatus",
-        "ContactWriteResult",
-        "EmailMessage",
-        "EspConnection",
-        "ExportStatus",
-        "Import",
-        "List",
-        "ListField",
-        "Mailing",
-        "MailingStatus",
-        "Page",
-        "RawResponse",
-        "Report",
-        "Response",
-        "SearchStatus",
-        "Segment",
-        "SendResult",
-        "StatusChangeResult",
-        "TransactionalCampaign",
-    ),
-    "resources": (
-        "BulkOperation",
-        "BulkProgress",
-        "BulkResult",
-        "Criterion",
-        "ExportJob",
-        "ImportJob",
-        "ImportProgress",
-        "ImportResult",
-        "Job",
-        "SearchJob",
-    ),
-    "governor": (
-        "PRIORITIES",
-        "BudgetSnapshot",
-        "ConcurrencyCap",
-        "Governor",
-        "GovernorStats",
-        "LocalConcurrencyCap",
-        "Priority",
-        "RateBudget",
-        "SlidingWindowBudget",
-    ),
-    "middleware": (
-        "NOT_GIVEN",
-        "USE_CLIENT_DEFAULT",
-        "ByteSink",
-        "Call",
-        "Credentials",
-        "Handler",
-        "Middleware",
-    ),
-}
-_MOVED = {name: home for home, names in _MOVED_TO.items() for name in names}
+#: The subpackages that took over the names 0.1 exported from here.
+_HOMES = ("models", "resources", "governor", "middleware")
 
 
 def __getattr__(name: str) -> Any:
     """A name 0.1 exported from here still imports, with a warning naming its new home."""
-    home = _MOVED.get(name)
+    new = "USE_CLIENT_DEFAULT" if name == "NOT_GIVEN" else name
+    home = next(
+        (home for home in _HOMES if new in importlib.import_module(f"{__name__}.{home}").__all__),
+        None,
+    )
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    new = "USE_CLIENT_DEFAULT" if name == "NOT_GIVEN" else name
     warnings.warn(
         f"ongage_async.{name} moved: import it from ongage_async.{home} "
         f"(from ongage_async.{home} import {new})",

@@ -10,7 +10,6 @@ chain, and has its own defaults and namespaces.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Awaitable, Sequence
 from types import TracebackType
 from typing import IO, Any, Literal, TypeVar, overload
@@ -18,11 +17,6 @@ from typing import IO, Any, Literal, TypeVar, overload
 import anyio
 import attrs
 import httpx
-
-if sys.version_info >= (3, 11):
-    from typing import Unpack
-else:  # pragma: no cover
-    from typing_extensions import Unpack
 
 from . import resources
 from ._call import (
@@ -34,6 +28,7 @@ from ._call import (
     SendOptions,
     UseClientDefault,
 )
+from ._compat import Unpack
 from ._credentials import Credentials
 from ._download import sink_for
 from ._exceptions import ClientClosedError, ConfigurationError, InvalidArgumentError

@@ -9,18 +9,13 @@ hand them any object that sends.
 from __future__ import annotations
 
 import os
-import sys
 from typing import IO, Any, Literal, Protocol, overload
 
 from ._call import CallOptions, SendOptions
+from ._compat import Unpack
 from ._governor import Governor
 from ._priority import Priority
 from ._response import Response
-
-if sys.version_info >= (3, 11):
-    from typing import Unpack
-else:  # pragma: no cover
-    from typing_extensions import Unpack
 
 __all__ = ["Requester"]
 

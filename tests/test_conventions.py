@@ -203,3 +203,34 @@ def test_tracebacks_name_exceptions_by_their_public_path() -> None:
         if isinstance(value, type) and issubclass(value, BaseException):
             assert value.__module__ == "ongage_async", name
             assert getattr(ongage_async, value.__qualname__) is value
+
+
+# -- the package's surface ------------------------------------------------------------------
+
+
+def test_the_package_exports_the_client_its_options_and_its_errors() -> None:
+    names = set(ongage_async.__all__)
+    assert len(names) <= 30
+    assert {"OngageClient", "RetryPolicy", "Reserve", "NotFoundError"} <= names
+    errors = {n for n in names if isinstance(getattr(ongage_async, n), type)}
+    errors -= {"OngageClient", "RetryPolicy", "Reserve"}
+    assert all(issubclass(getattr(ongage_async, n), BaseException) for n in errors)
+
+
+@pytest.mark.parametrize(
+    ("old", "home", "new"),
+    [
+        ("List", "models", "List"),
+        ("ImportJob", "resources", "ImportJob"),
+        ("Governor", "governor", "Governor"),
+        ("NOT_GIVEN", "middleware", "USE_CLIENT_DEFAULT"),
+    ],
+)
+def test_a_name_that_moved_still_imports_with_a_warning(old: str, home: str, new: str) -> None:
+    import importlib
+
+    with pytest.warns(DeprecationWarning, match=f"from ongage_async.{home} import {new}"):
+        value = getattr(ongage_async, old)
+    assert value is getattr(importlib.import_module(f"ongage_async.{home}"), new)
+    with pytest.raises(AttributeError):
+        ongage_async.NoSuchName  # noqa: B018

@@ -11,18 +11,13 @@ merged over what the method built: the caller's value wins, key by key.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import attrs
 
-if sys.version_info >= (3, 11):
-    from typing import Unpack
-else:  # pragma: no cover
-    from typing_extensions import Unpack
-
 from .._call import USE_CLIENT_DEFAULT, UseClientDefault, chosen_list
+from .._compat import Unpack
 from .._exceptions import InvalidArgumentError, InvalidResponseError, ValidationError
 from .._response import Response
 from .._validation import (

@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import quote
 
-if sys.version_info >= (3, 11):
-    from typing import Unpack
-else:  # pragma: no cover
-    from typing_extensions import Unpack
-
 from .._bulk import BulkOperation, BulkOptions, BulkResult, _aiter, status_outcome, write_outcome
+from .._compat import Unpack
 from .._exceptions import InvalidArgumentError
 from .._import import DEFAULT_COMPRESS_ABOVE, ImportProgress, ImportResult, import_rows
 from .._validation import contact_id as check_contact_id
