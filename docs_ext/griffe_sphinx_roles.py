@@ -22,7 +22,7 @@ from typing import Any
 import griffe
 
 # Where the generic methods live, and the names of their type variables.
-_GENERIC_HOMES = ("ongage_async.resources._base.", "ongage_async._jobs.Job.")
+_GENERIC_HOMES = ("ongage_async.resources._base.", "ongage_async.resources._jobs.Job.")
 _TYPE_VARIABLES = ("T", "StatusT")
 _ENDPOINT = re.compile(r"`(GET|POST|PUT|DELETE) \.\.\.(/[^`]*)?`")
 
@@ -172,7 +172,7 @@ class ConcreteCollections(griffe.Extension):
     def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
         if pkg.name != "ongage_async":
             return
-        modules = [*pkg.get_member("resources").modules.values(), pkg.get_member("_jobs")]
+        modules = [*pkg.get_member("resources").modules.values()]
         for module in modules:
             for cls in module.classes.values():
                 if cls.is_alias:

@@ -55,9 +55,9 @@ from ._validation import non_negative_int
 from .staging import Stage, redact_url
 
 if TYPE_CHECKING:
-    from ._jobs import ImportJob
     from ._requester import Requester
     from .models import Import
+    from .resources._jobs import ImportJob
 
 __all__ = ["ImportProgress", "ImportResult", "import_rows"]
 

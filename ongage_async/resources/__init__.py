@@ -8,7 +8,7 @@ search's `Criterion`, and the typed fields of each namespace's calls.
 
 from .._bulk import BulkOperation, BulkOptions, BulkProgress, BulkResult
 from .._import import ImportProgress, ImportResult
-from .._jobs import ExportJob, ImportJob, Job, SearchJob
+from ._jobs import ExportJob, ImportJob, Job, SearchJob
 from .contact_activity import ContactActivityResource
 from .contact_search import ContactSearchResource, Criterion, SearchOptions
 from .contacts import ContactsResource

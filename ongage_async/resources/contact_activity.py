@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._exceptions import InvalidArgumentError
-from .._jobs import SearchJob
 from ._base import Unpack
+from ._jobs import SearchJob
 from .contact_search import ContactSearchResource, Criterion, SearchOptions
 
 __all__ = ["ContactActivityResource"]

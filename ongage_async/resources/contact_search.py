@@ -17,10 +17,10 @@ from typing import Any, TypedDict
 import attrs
 
 from .._exceptions import InvalidArgumentError
-from .._jobs import SearchJob
 from .._validation import items_of, object_id, one_of, require_text
 from ..models import SearchStatus
 from ._base import CollectionResource, Unpack, chosen_list, created_id, drop_none
+from ._jobs import SearchJob
 
 __all__ = [
     "OPERATORS",

@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 
 from .._validation import positive_int
 from ..models import EmailMessage, Page
-from ._base import ItemResource, Unpack, drop_none
+from ._base import ItemResource, Unpack, drop_none, offset_pages
 
 __all__ = ["EmailFields", "EmailFilters", "EmailsResource"]
 
@@ -129,21 +129,19 @@ class EmailsResource(ItemResource[EmailMessage]):
         extra_query: Mapping[str, Any] | None,
         filters: EmailFilters,
     ) -> AsyncIterator[EmailMessage]:
-        positive_int(page_size, name="page_size")
-        page_number = 1
-        while True:
-            page = await self.list(
-                page=page_number,
-                page_size=page_size,
+
+        async def fetch(offset: int, limit: int) -> Page[EmailMessage]:
+            # This collection pages by number: the pager's offsets are whole pages.
+            return await self.list(
+                page=offset // limit + 1,
+                page_size=limit,
                 list_id=list_id,
                 extra_query=extra_query,
                 **filters,
             )
-            for item in page:
-                yield item
-            if not page.has_next:
-                return
-            page_number += 1
+
+        async for item in offset_pages(fetch, page_size):
+            yield item
 
     async def create(
         self,

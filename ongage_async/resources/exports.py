@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._exceptions import InvalidArgumentError
-from .._jobs import ExportJob
 from .._validation import items_of, object_id, one_of, require_text
 from ._base import APIResource, chosen_list, created_id, list_id_of
+from ._jobs import ExportJob
 
 __all__ = ["DATE_FORMATS", "EXPORT_STATUSES", "ExportsResource"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._jobs import ImportJob
 from .._validation import require_text
 from ..models import Import
 from ._base import ListedResource, created_id, drop_none, one_of
+from ._jobs import ImportJob
 
 __all__ = ["CSV_DELIMITERS", "IMPORT_ACTIONS", "IMPORT_TYPES", "ImportsResource"]
 

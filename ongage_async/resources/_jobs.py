@@ -17,14 +17,14 @@ from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import anyio
 
-from ._call import chosen_list
-from ._download import sink_for
-from ._exceptions import InvalidArgumentError, JobFailedError, JobTimeoutError, ValidationError
-from ._validation import positive_int
-from .models import ExportStatus, Import, SearchStatus
+from .._call import chosen_list
+from .._download import sink_for
+from .._exceptions import InvalidArgumentError, JobFailedError, JobTimeoutError, ValidationError
+from ..models import ExportStatus, Import, Page, SearchStatus
+from ._base import offset_pages
 
 if TYPE_CHECKING:
-    from ._requester import Requester
+    from .._requester import Requester
 
 __all__ = ["ExportJob", "ImportJob", "Job", "JobFailedError", "JobTimeoutError", "SearchJob"]
 
@@ -308,23 +308,20 @@ class SearchJob(Job[SearchStatus]):
         Args:
             page_size: Rows a call.
         """
-        positive_int(page_size, name="page_size")
-        offset = 0
-        while True:
+
+        async def fetch(offset: int, limit: int) -> Page[Mapping[str, Any]]:
             response = await self._client.request(
                 "GET",
                 f"{self._path}/{self.id}/result",
                 list_id=chosen_list(self.list_id),
-                params={"offset": offset, "limit": page_size},
+                params={"offset": offset, "limit": limit},
                 raw=True,
             )
             rows = response.payload if isinstance(response.payload, list) else []
-            for row in rows:
-                yield row
-            offset += len(rows)
-            total = response.total
-            if len(rows) < page_size or (total is not None and offset >= total):
-                return
+            return Page(tuple(rows), response.total, offset, limit)
+
+        async for row in offset_pages(fetch, page_size):
+            yield row
 
     async def download(self, destination: str | os.PathLike[str] | IO[bytes]) -> int:
         """Stream the CSV to a path or binary file: `GET .../<id>/export`.
