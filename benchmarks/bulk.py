@@ -162,13 +162,13 @@ def main() -> None:
     for kind, n in runs:
         with strict_server(args.limit, args.period) as process:
             row = run_bulk(process.base_url, kind, n, args)
-            view = process.recorder()
+            view = process.statistics()
         ideal = ideal_seconds(row["calls"], args.limit, args.period)
         ratio = f"{row['wall'] / ideal:.3f}" if ideal else "-"
         print(
             f"{kind:>5} {n:>9} {row['calls']:>6} {n / row['calls']:>8.1f} "
             f"{fewest_calls(kind, n):>6} {row['wall']:>7.2f} {ideal:>7.1f} {ratio:>7} "
-            f"{view['rejected_429']:>5} {row['peak_rss_mb']:>11.1f}",
+            f"{view.rejected_429:>5} {row['peak_rss_mb']:>11.1f}",
             flush=True,
         )
         assert row["created"] == n, row

@@ -83,15 +83,15 @@ def measure(
         started = time.perf_counter()
         client_429 = anyio.run(runner, process.base_url, sandbox, args)
         wall = time.perf_counter() - started
-        view = process.recorder()
+        view = process.statistics()
     ideal = (math.ceil(args.calls / args.limit) - 1) * args.period
     return {
         "strategy": name,
         "wall_s": round(wall, 2),
         "x_ideal": round(wall / ideal, 3) if ideal else float("nan"),
-        "429s": max(client_429, int(view["rejected_429"])),
-        "most_in_window": view["most_in_any_window"],
-        "peak_in_flight": view["peak_in_flight"],
+        "429s": max(client_429, int(view.rejected_429)),
+        "most_in_window": view.most_in_any_window,
+        "peak_in_flight": view.peak_in_flight,
     }
 
 

@@ -208,8 +208,8 @@ def report(name: str, result: dict[str, Any], view: dict[str, Any], ideal: float
     )
     return (
         f"{name:32} {len(result['failed']):>6} {wait_text} {wall:>8.2f} {wall / ideal:>7.3f} "
-        f"{max(result['client_429'], int(view['rejected_429'])):>5} "
-        f"{view['most_in_any_window']:>10} {view['peak_in_flight']:>5}"
+        f"{max(result['client_429'], int(view.rejected_429)):>5} "
+        f"{view.most_in_any_window:>10} {view.peak_in_flight:>5}"
     )
 
 
@@ -258,7 +258,7 @@ def main() -> None:
                     result = across_processes(args, way)
                 else:
                     result = anyio.run(run_in_process, args, way)
-                view = process.recorder()
+                view = process.statistics()
             print(report(way, result, view, ideal), flush=True)
     finally:
         if server is not None:

@@ -118,8 +118,8 @@ def run(mode: str, args: argparse.Namespace, redis_url: str) -> dict[str, Any]:
         outputs = [json.loads(p.communicate()[0]) for p in processes]
         # From the first worker's first call to the last one's end (not interpreter start-up).
         wall = max(o["end"] for o in outputs) - min(o["start"] for o in outputs)
-        view = server.recorder()
-    calls = view["calls"]
+        view = server.statistics()
+    calls = view.calls
     return {
         "mode": mode,
         "wall": wall,
@@ -161,8 +161,8 @@ def main() -> None:
             view = row["view"]
             print(
                 f"{label:22} {row['calls']:>6} {row['wall']:>7.2f} "
-                f"{view['most_in_any_window']:>11} {view['peak_in_flight']:>5} "
-                f"{view['rejected_429']:>5} {row['used']:>10.1%} {row['created']:>8}",
+                f"{view.most_in_any_window:>11} {view.peak_in_flight:>5} "
+                f"{view.rejected_429:>5} {row['used']:>10.1%} {row['created']:>8}",
                 flush=True,
             )
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import anyio
 import httpx
 
-from ongage_async.sandbox import Fault, FaultPlan, Sandbox, SandboxConfig
+from ongage_async.sandbox import Fault, FaultPlan, RecorderStatistics, Sandbox, SandboxConfig
 
 from .helpers import task_group
 from .sandbox_helpers import raw_client
@@ -63,6 +63,19 @@ async def test_the_recorder_read_out_needs_auth_but_is_neither_counted_nor_recor
     assert readings[-1].json()["calls"] == 1  # the 401 only
     assert admitted.status_code == 200
     assert [c.status for c in sandbox.recorder.calls] == [401, 200]
+    # Over HTTP and in process: the same figures, one type.
+    assert RecorderStatistics(**readings[-1].json()) == RecorderStatistics(
+        calls=1,
+        rejected_429=0,
+        peak_in_flight=0,
+        most_in_any_window=1,
+        contact_writes=0,
+        transactional_sends=0,
+        duplicate_sends={},
+        mailing_launches=0,
+    )
+    after = sandbox.recorder.statistics(60)
+    assert (after.calls, after.most_in_any_window, after.peak_in_flight) == (2, 2, 1)
 
 
 async def test_a_call_over_the_limits_draws_no_fault_and_reaches_no_route() -> None:

@@ -127,7 +127,9 @@ class RedisGovernor(Governor):
 
     async def aclose(self) -> None:
         await self._redis_cap.aclose()
-        await self._shared.redis.aclose()
+        # The pool was handed to the client, so the client's aclose() alone leaves its
+        # connections open (redis-py closes only a pool it made itself).
+        await self._shared.redis.aclose(close_connection_pool=True)
 
 
 class _SharingAttempt(Attempt):

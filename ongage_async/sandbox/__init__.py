@@ -18,7 +18,7 @@ from ._app import ConnectionDropped, SandboxApp
 from ._config import SandboxConfig, SandboxCredentials
 from ._faults import Fault, FaultKind, FaultPlan
 from ._process import SandboxProcess, serve_in_subprocess
-from ._recorder import CallRecord, Recorder, most_in_any_window
+from ._recorder import CallRecord, Recorder, RecorderStatistics, most_in_any_window
 from ._sandbox import Sandbox, SandboxTransport
 from ._store import Store
 
@@ -29,6 +29,7 @@ __all__ = [
     "FaultKind",
     "FaultPlan",
     "Recorder",
+    "RecorderStatistics",
     "Sandbox",
     "SandboxApp",
     "SandboxConfig",

@@ -10,10 +10,11 @@ import contextlib
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 import attrs
 import httpx
+
+from ._recorder import RecorderStatistics
 
 __all__ = ["SandboxProcess", "serve_in_subprocess"]
 
@@ -36,10 +37,10 @@ class SandboxProcess:
             "X_ACCOUNT_CODE": printed["ONGAGE_ACCOUNT_CODE"],
         }
 
-    def recorder(self) -> dict[str, Any]:
+    def statistics(self) -> RecorderStatistics:
         """The server's own figures (``GET /_sandbox/recorder``): 429s, peak, window."""
         answer = httpx.get(f"{self.base_url}/_sandbox/recorder", headers=self.credentials())
-        return dict(answer.json())
+        return RecorderStatistics(**answer.json())
 
 
 @contextlib.contextmanager

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
 import attrs
 
-__all__ = ["CallRecord", "Recorder", "most_in_any_window"]
+from .._model import Model
+
+__all__ = ["CallRecord", "Recorder", "RecorderStatistics", "most_in_any_window"]
 
 
 @attrs.frozen
@@ -32,6 +35,31 @@ def most_in_any_window(times: list[float], period: float) -> int:
     return best
 
 
+@attrs.frozen
+class RecorderStatistics(Model):
+    """What a sandbox saw, in figures: the same from Python and over HTTP.
+
+    Attributes:
+        calls: Every request answered, 401s and 429s included.
+        rejected_429: Calls refused for the rate or the in-flight limit.
+        peak_in_flight: The most calls answered at once.
+        most_in_any_window: The most calls that arrived in any `rate_period` span.
+        contact_writes: Contacts created or updated, summed over every list.
+        transactional_sends: Transactional e-mails "sent".
+        duplicate_sends: Recipients who got more than one, with how many.
+        mailing_launches: Campaigns launched.
+    """
+
+    calls: int
+    rejected_429: int
+    peak_in_flight: int
+    most_in_any_window: int
+    contact_writes: int
+    transactional_sends: int
+    duplicate_sends: Mapping[str, int]
+    mailing_launches: int
+
+
 @attrs.define
 class Recorder:
     """The sandbox's log.  Counters are keyed by e-mail so duplicates are plain to see."""
@@ -52,18 +80,18 @@ class Recorder:
         """The most calls that arrived in any span of ``period`` seconds."""
         return most_in_any_window([c.arrived for c in self.calls], period)
 
-    def summary(self, period: float) -> dict[str, object]:
-        """The headline figures, as JSON-ready values (``GET /_sandbox/recorder``)."""
-        return {
-            "calls": len(self.calls),
-            "rejected_429": self.rejected_429,
-            "peak_in_flight": self.peak_in_flight,
-            "most_in_any_window": self.most_in_any_window(period),
-            "contact_writes": sum(self.contact_writes.values()),
-            "transactional_sends": sum(self.transactional_sends.values()),
-            "duplicate_sends": self.duplicate_sends(),
-            "mailing_launches": len(self.mailing_launches),
-        }
+    def statistics(self, period: float) -> RecorderStatistics:
+        """The headline figures (``GET /_sandbox/recorder`` sends their ``to_dict()``)."""
+        return RecorderStatistics(
+            calls=len(self.calls),
+            rejected_429=self.rejected_429,
+            peak_in_flight=self.peak_in_flight,
+            most_in_any_window=self.most_in_any_window(period),
+            contact_writes=sum(self.contact_writes.values()),
+            transactional_sends=sum(self.transactional_sends.values()),
+            duplicate_sends=self.duplicate_sends(),
+            mailing_launches=len(self.mailing_launches),
+        )
 
     def duplicate_sends(self) -> dict[str, int]:
         """Recipients who got more than one transactional e-mail."""

@@ -65,5 +65,5 @@ class RecorderReadout:
             await self.app(scope, receive, send)
             return
         exchange.to_record = False
-        summary = json.dumps(self.recorder.summary(self.period)).encode()
+        summary = json.dumps(self.recorder.statistics(self.period).to_dict()).encode()
         await send_bytes(send, 200, summary, JSON)
