@@ -60,8 +60,10 @@ _pyenv_pythons()
 #: keeps CI's four runs from all paying coverage's slowdown.
 COVERAGE_PYTHON = "3.11"
 #: Branch coverage of the critical modules (tests/mutants/modules.toml) may not fall
-#: below this: it was 96.3 % when set (issue 17; the whole package: 93.2 %).
-COVERAGE_FLOOR = 95.5
+#: below this.  Measured when set (issue 17, Python 3.11, the whole suite): 97.03 % of
+#: the critical modules (2,030 statements, 464 branches; 44 lines and 28 branches
+#: missed), 93.10 % of the whole package.
+COVERAGE_FLOOR = 96.5
 
 
 def _critical_modules() -> list[str]:

@@ -6,18 +6,52 @@ the in-process one, and a ``RedisGovernor`` on one redis-server shared by the se
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
+import anyio
 import pytest
 
 from ongage_async import OngageClient
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
 from .helpers import FAST_RETRY, MAIN_LIST, Governors, flush_redis, free_port
+
+#: ``pytester`` runs a pytest session inside a test (tests/test_hangs.py).
+pytest_plugins = ("pytester",)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> None:
+    """Bound every async test by its timeout inside the event loop, under both backends.
+
+    pytest-timeout's signal fires between two bytecodes wherever the main thread is:
+    under asyncio that fails the test, but under trio it can land in trio's own
+    scheduler, which then hangs.  A cancel scope a little shorter than the timeout
+    fails the test from inside the loop instead (`TimeoutError` where it waited), at
+    four fifths of the timeout, which also counts the fixtures' set-up;
+    pytest-timeout stays behind it for code that never yields.
+    """
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return
+    marker = pyfuncitem.get_closest_marker("timeout")
+    limit = float(marker.args[0] if marker and marker.args else pyfuncitem.config.getini("timeout"))
+    if limit <= 0:  # timeout(0): no limit, as pytest-timeout reads it
+        return
+    test = pyfuncitem.obj
+
+    @functools.wraps(test)
+    async def bounded(*args: Any, **kwargs: Any) -> Any:
+        with anyio.fail_after(limit * 0.8):
+            return await test(*args, **kwargs)
+
+    pyfuncitem.obj = bounded
 
 
 @pytest.fixture(params=["asyncio", "trio"])

@@ -208,3 +208,45 @@ async def test_back_off_holds_no_in_flight_slot() -> None:
             assert (await client.lists.get(500)).name == "main"
             resume.set()
     assert client.governor.stats().in_flight == 0
+
+
+async def test_a_failure_that_is_no_api_error_is_never_retried() -> None:
+    # A bug in a transport (or anything that is neither an answer nor a lost one) says
+    # nothing about whether a repeat would work: it goes up at once, with no back-off.
+    attempts: list[httpx.Request] = []
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        raise RuntimeError("a bug in the transport")
+
+    sleeps = Sleeps()
+    client = OngageClient(
+        **creds(), transport=httpx.MockTransport(broken), retry=POLICY, sleep=sleeps
+    )
+    async with client:
+        with pytest.raises(RuntimeError, match="a bug in the transport"):
+            await client.lists.get(5)  # a GET: every answer-shaped failure would be retried
+    assert len(attempts) == 1 and sleeps.delays == []
+
+
+async def test_a_write_refused_after_a_429_is_not_called_ambiguous() -> None:
+    # A 429 is a refusal before anything was done: a repeat's 404 is a plain 404, not
+    # "the first attempt may have made this change".
+    from ongage_async import AmbiguousOutcomeError, NotFoundError
+
+    answers = iter(
+        [
+            httpx.Response(429, headers={"Retry-After": "0"}, json={"payload": {}}),
+            httpx.Response(404, json={"payload": {"code": 404, "message": "no contact"}}),
+        ]
+    )
+    client = OngageClient(
+        **creds(),
+        transport=httpx.MockTransport(lambda request: next(answers)),
+        retry=POLICY,
+        sleep=Sleeps(),
+    )
+    async with client:
+        with pytest.raises(NotFoundError) as caught:
+            await client.contacts.change_email("a@example.com", "b@example.com")
+    assert not isinstance(caught.value, AmbiguousOutcomeError)

@@ -79,18 +79,16 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
         return None
 
 
-def _retryable(call: Call, exc: Exception, policy: RetryPolicy) -> bool:
-    if isinstance(exc, RateLimitError):
-        return True
+def _retryable(call: Call, exc: APIError | APIConnectionError, policy: RetryPolicy) -> bool:
     if isinstance(exc, APIConnectionError):
         return call.is_idempotent or not exc.request_sent
+    if isinstance(exc, RateLimitError):
+        return True
     if isinstance(exc, InvalidResponseError):
         # A redirect or a page that is not JSON comes back the same; a body cut short,
         # or a 5xx too big to read, may not.
         return call.is_idempotent and (exc.transient or exc.status in policy.retry_statuses)
-    if isinstance(exc, APIError):
-        return call.is_idempotent and exc.status in policy.retry_statuses
-    return False
+    return call.is_idempotent and exc.status in policy.retry_statuses
 
 
 def _no_answer(exc: Exception) -> bool:

@@ -1,0 +1,347 @@
+"""The bulk engine's accounting and stopping rules (issue 17's regression list)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import httpx
+import pytest
+
+from ongage_async import AuthenticationError, BadRequestError, NotFoundError, OngageClient
+from ongage_async._bulk import ideal_seconds
+from ongage_async._chunking import list_missing, too_large
+from ongage_async._tally import NEVER_SENT
+from ongage_async.resources import BulkProgress
+
+from .test_bulk import RETRY, make_sandbox, people
+from .test_bulk_input import Rewrite
+
+
+async def test_a_row_the_answer_does_not_mention_is_not_confirmed() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+
+    def forget_b(payload: Any, body: Any) -> Any:
+        emails = payload["created_emails"]
+        payload["created_emails"] = {e: i for e, i in emails.items() if e != "b@example.com"}
+        return payload
+
+    wire = Rewrite(sandbox, "/api/v2/contacts", forget_b)
+    rows = [{"email": e} for e in ("a@example.com", "b@example.com", "c@example.com")]
+    async with sandbox.client(retry=RETRY, list_id=500, transport=wire) as client:
+        result = await client.contacts.upsert_many(rows)
+    assert result.created == 2
+    assert result.failed == {
+        "b@example.com": "not confirmed: the answer did not mention this contact"
+    }
+
+
+async def test_an_authentication_error_stops_the_run_within_one_call_per_worker() -> None:
+    sandbox = make_sandbox(rate_limit=10_000, rate_period=1.0)
+    async with sandbox.client(retry=RETRY, list_id=500, password="wrong") as client:
+        with anyio.fail_after(10), pytest.raises(AuthenticationError):
+            await client.contacts.upsert_many(people(1000), chunk_size=10)  # 100 chunks
+        calls = client.governor.stats().calls_started
+    workers = client.governor.cap.max_concurrency
+    assert 1 <= calls <= workers  # the chunks already on their way, and no more
+    assert len(sandbox.recorder.calls) == calls
+
+
+async def test_the_dedupe_window_keeps_the_newest_emails() -> None:
+    # dedupe_window=2: after a, b, c, d the window holds c and d.  The second c comes
+    # once the first is confirmed (no longer pending): only the window can catch it.
+    sandbox = make_sandbox(rate_limit=1000)
+    three_done = anyio.Event()
+
+    def progress(snapshot: BulkProgress) -> None:
+        if snapshot.done >= 3:
+            three_done.set()
+
+    async def rows() -> AsyncIterator[dict[str, Any]]:
+        for name in "abcd":
+            yield {"email": f"{name}@example.com"}
+        with anyio.fail_after(5):
+            await three_done.wait()
+        yield {"email": "c@example.com"}
+
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        result = await client.contacts.upsert_many(
+            rows(), chunk_size=1, dedupe_window=2, on_progress=progress
+        )
+    assert result.created == 4
+    assert result.skipped == {"c@example.com (row 5)": "duplicate: an earlier row wins"}
+    assert sandbox.recorder.contact_writes[(500, "c@example.com")] == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "split"),
+    [
+        (413, "Request Entity Too Large", True),
+        (400, "Payload too large", True),
+        (400, "Too many contacts in one call", True),
+        (400, "Please insert a valid Email address", False),
+        (400, "", False),
+        (404, "too large", False),
+    ],
+)
+def test_only_a_refusal_for_size_splits_a_chunk(status: int, message: str, split: bool) -> None:
+    assert too_large(BadRequestError(message, status=status)) is split
+
+
+async def test_an_ordinary_400_is_sent_once_and_fails_its_whole_chunk() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+
+    def refuse(payload: Any, body: Any) -> Any:
+        raise AssertionError("not reached")
+
+    calls: list[int] = []
+
+    class Refusing(Rewrite):
+        async def handle_async_request(self, request: Any) -> Any:
+            import httpx
+
+            if request.url.path.endswith("/api/v2/contacts"):
+                calls.append(1)
+                body = {"code": 400, "message": "Please insert a valid Email address"}
+                document = {"metadata": {"error": True}, "payload": body}
+                return httpx.Response(400, json=document)
+            return await super().handle_async_request(request)
+
+    wire = Refusing(sandbox, "/api/v2/contacts", refuse)
+    async with sandbox.client(retry=RETRY, list_id=500, transport=wire) as client:
+        result = await client.contacts.upsert_many(people(8), chunk_size=8)
+    assert len(calls) == 1
+    assert len(result.failed) == 8 and result.created == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "missing"),
+    [
+        (404, "List 5 not found", True),
+        (404, "list id #5 was not found", True),
+        (404, "Contact not found", False),
+        (400, "List 5 not found", False),
+    ],
+)
+def test_only_a_404_naming_a_list_says_the_list_is_missing(
+    status: int, message: str, missing: bool
+) -> None:
+    assert list_missing(NotFoundError(message, status=status)) is missing
+
+
+async def test_a_missing_list_stops_the_run_after_its_first_call() -> None:
+    # The first call goes alone; its 404 says every chunk would fail: no other is sent,
+    # and every row is reported as never sent, with why.
+    # The server takes 50 ms: time enough for the other workers to send, were they not
+    # waiting for the first answer.
+    sandbox = make_sandbox(rate_limit=10_000, rate_period=1.0, latency=(0.05, 0.05))
+    async with sandbox.client(retry=RETRY, list_id=999) as client:
+        operation = client.contacts.bulk_upsert(people(300), chunk_size=10)
+        with anyio.fail_after(10), pytest.raises(NotFoundError, match="List 999 not found"):
+            await operation.run()
+        assert client.governor.stats().calls_started == 1
+    assert len(sandbox.recorder.calls) == 1
+    result = operation.result()
+    assert result.total == result.accounted and result.created == 0
+    assert result.calls == 1  # counted when the run raised, not read later
+    reasons = set(result.failed.values())
+    assert reasons == {"not confirmed: the run stopped: List 999 not found" + NEVER_SENT}
+
+
+class _Scripted(httpx.AsyncBaseTransport):
+    """Answers every contacts call with ``answer()``, or holds it until cancelled."""
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+        self.calls = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        return await self.answer(self.calls, request)
+
+
+async def test_a_404_about_the_rows_fails_only_their_chunk() -> None:
+    async def answer(n: int, request: httpx.Request) -> httpx.Response:
+        body = {"code": 404, "message": "Contact not found"}
+        return httpx.Response(404, json={"metadata": {"error": True}, "payload": body})
+
+    wire = _Scripted(answer)
+    client = OngageClient(
+        username="u", password="p", account_code="a", list_id=500, transport=wire, retry=RETRY
+    )
+    async with client:
+        result = await client.contacts.upsert_many(people(30), chunk_size=10)
+    assert wire.calls == 3  # the run went on
+    assert set(result.failed.values()) == {"NotFoundError: Contact not found"}
+    assert len(result.failed) == 30
+
+
+async def test_rows_in_flight_when_the_run_is_cancelled_may_have_been_written() -> None:
+    # Calls 2+ hang on the wire; the run is cancelled with three of them in flight.
+    three_in_flight = anyio.Event()
+
+    async def answer(n: int, request: httpx.Request) -> httpx.Response:
+        if n == 1:
+            emails = [row["email"] for row in json.loads(request.content)]
+            created = {e: f"{i:x}" for i, e in enumerate(emails)}
+            payload = {"created_emails": created, "updated_emails": {}, "failed_emails": {}}
+            return httpx.Response(200, json={"metadata": {"error": False}, "payload": payload})
+        if n == 4:
+            three_in_flight.set()
+        await anyio.sleep_forever()
+        raise AssertionError
+
+    wire = _Scripted(answer)
+    client = OngageClient(
+        username="u", password="p", account_code="a", list_id=500, transport=wire, retry=RETRY
+    )
+    async with client:
+        operation = client.contacts.bulk_upsert(people(100), chunk_size=10)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(operation.run)
+            with anyio.fail_after(5):
+                await three_in_flight.wait()
+            tg.cancel_scope.cancel()
+    result = operation.result()
+    assert result.created == 10
+    reasons = list(result.failed.values())
+    in_flight = [r for r in reasons if not r.endswith(NEVER_SENT)]
+    assert len(in_flight) >= 30  # the chunks on the wire: maybe written
+    assert all(r.startswith("not confirmed: the run was cancelled") for r in reasons)
+    assert len(reasons) - len(in_flight) >= 10  # read, never sent
+
+
+async def test_after_an_authentication_error_no_row_was_written() -> None:
+    # The first call goes alone and is refused before anything is done: every row is
+    # reported as never sent, with why.
+    sandbox = make_sandbox(rate_limit=10_000, rate_period=1.0)
+    async with sandbox.client(retry=RETRY, list_id=500, password="wrong") as client:
+        operation = client.contacts.bulk_upsert(people(50), chunk_size=10)
+        with anyio.fail_after(10), pytest.raises(AuthenticationError):
+            await operation.run()
+    reasons = set(operation.result().failed.values())
+    assert reasons == {"not confirmed: the run stopped on an authentication error" + NEVER_SENT}
+
+
+async def test_an_error_in_on_progress_says_why_the_rows_are_unconfirmed() -> None:
+    sandbox = make_sandbox(rate_limit=10_000, rate_period=1.0)
+
+    def progress(snapshot: BulkProgress) -> None:
+        raise ValueError("the progress bar broke")
+
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        operation = client.contacts.bulk_upsert(people(100), chunk_size=10)
+        operation._on_progress = progress
+        with anyio.fail_after(10), pytest.raises(ValueError, match="progress bar"):
+            await operation.run()
+    result = operation.result()
+    assert result.failed and result.total == result.accounted
+    why = "not confirmed: the run stopped on on_progress's ValueError"
+    assert all(reason.startswith(why) for reason in result.failed.values())
+
+
+async def test_a_skipped_row_is_reported_as_soon_as_it_is_read() -> None:
+    # The duplicate is read while its chunk is still being filled: only a report of the
+    # skip itself lets the input go on.
+    sandbox = make_sandbox(rate_limit=1000)
+    skip_seen = anyio.Event()
+
+    def progress(snapshot: BulkProgress) -> None:
+        if snapshot.skipped:
+            skip_seen.set()
+
+    async def rows() -> AsyncIterator[dict[str, Any]]:
+        yield {"email": "a@example.com"}
+        yield {"email": "A@example.com"}
+        with anyio.fail_after(5):
+            await skip_seen.wait()
+        yield {"email": "b@example.com"}
+
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        result = await client.contacts.upsert_many(rows(), chunk_size=2, on_progress=progress)
+    assert result.created == 2 and len(result.skipped) == 1
+
+
+async def test_progress_reports_the_runs_chunk_targets() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+    snapshots: list[BulkProgress] = []
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        result = await client.contacts.upsert_many(people(20), on_progress=snapshots.append)
+    assert snapshots
+    last = snapshots[-1]
+    assert (last.chunk_size, last.chunk_bytes) == (result.chunk_size, result.chunk_bytes)
+    assert result.chunk_bytes > result.chunk_size  # bytes, not rows
+
+
+async def test_a_single_row_refused_as_too_large_fails_without_a_split() -> None:
+    async def answer(n: int, request: httpx.Request) -> httpx.Response:
+        body = {"code": 413, "message": "Request Entity Too Large"}
+        return httpx.Response(413, json={"metadata": {"error": True}, "payload": body})
+
+    wire = _Scripted(answer)
+    client = OngageClient(
+        username="u", password="p", account_code="a", list_id=500, transport=wire, retry=RETRY
+    )
+    async with client:
+        with anyio.fail_after(5):
+            result = await client.contacts.upsert_many(people(1))
+    assert (wire.calls, result.splits) == (1, 0)
+    assert list(result.failed.values()) == ["BadRequestError: Request Entity Too Large"]
+
+
+async def test_an_invalid_row_is_reported_as_soon_as_it_is_read() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+    skip_seen = anyio.Event()
+
+    def progress(snapshot: BulkProgress) -> None:
+        if snapshot.skipped:
+            skip_seen.set()
+
+    async def rows() -> AsyncIterator[dict[str, Any]]:
+        yield {"email": "a@example.com"}
+        yield {"email": ""}
+        with anyio.fail_after(5):
+            await skip_seen.wait()
+        yield {"email": "b@example.com"}
+
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        result = await client.contacts.upsert_many(rows(), chunk_size=2, on_progress=progress)
+    assert result.created == 2 and len(result.skipped) == 1
+
+
+async def test_a_long_synchronous_input_lets_other_tasks_run() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+    ticks = 0
+    seen: list[int] = []
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await anyio.lowlevel.checkpoint()
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for number in range(3000):  # all skipped: nothing is sent, no await but the reader's
+            if number in (0, 2500):
+                seen.append(ticks)
+            yield {"email": ""}
+
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(ticker)
+            await anyio.lowlevel.checkpoint()
+            with anyio.fail_after(10):
+                result = await client.contacts.upsert_many(rows())
+            tg.cancel_scope.cancel()
+    assert len(result.skipped) == 3000
+    assert seen[1] > seen[0]
+
+
+@pytest.mark.parametrize(
+    ("calls", "seconds"), [(0, 0.0), (1, 0.0), (300, 0.0), (301, 60.0), (900, 120.0)]
+)
+def test_the_ideal_time_leaves_the_first_window_free(calls: int, seconds: float) -> None:
+    assert ideal_seconds(calls, 300, 60.0) == seconds
