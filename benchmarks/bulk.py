@@ -89,7 +89,7 @@ async def bulk_worker(
         "calls": result.calls,
         "created": result.created,
         "failed": len(result.failed),
-        "client_429": client.governor.stats().rate_limited,
+        "client_429": client.governor.statistics().rate_limited,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 

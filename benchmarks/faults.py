@@ -65,7 +65,11 @@ async def exercise(sandbox: Sandbox, client: OngageClient) -> dict[str, int]:
     result = await client.contacts.upsert_many(rows, keep_ids=True)
     stored = sandbox.store.contacts[500]
     lost = (2000 - result.accounted) + sum(1 for email in result.ids if email not in stored)
-    return {"read_errors": errors, "lost": lost, "in_flight": client.governor.stats().in_flight}
+    return {
+        "read_errors": errors,
+        "lost": lost,
+        "in_flight": client.governor.statistics().in_flight,
+    }
 
 
 def make_governor(redis_url: str | None) -> Governor:

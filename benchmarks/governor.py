@@ -45,7 +45,7 @@ async def run_ours(base_url: str, sandbox: Sandbox, args: argparse.Namespace) ->
     async with client, anyio.create_task_group() as tg:
         for _ in range(args.calls):
             tg.start_soon(client.lists.get, sandbox.config.default_list_id)
-    return client.governor.stats().rate_limited
+    return client.governor.statistics().rate_limited
 
 
 def baseline(limiter_factory: Callable[[], AsyncLimiter]) -> Callable[..., Awaitable[int]]:

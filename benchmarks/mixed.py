@@ -152,7 +152,7 @@ async def run_in_process(args: argparse.Namespace, way: str) -> dict[str, Any]:
             tg.start_soon(run_bulk)
             tg.start_soon(run_web)
     result["start"] = start
-    result["client_429"] = client.governor.stats().rate_limited
+    result["client_429"] = client.governor.statistics().rate_limited
     return result
 
 
@@ -170,7 +170,7 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
         else:
             view = client.with_options(priority=web_level, deadline=args.deadline)
             result.update(await web_handler(view, args.start, args, transport))
-    result["client_429"] = client.governor.stats().rate_limited
+    result["client_429"] = client.governor.statistics().rate_limited
     await client.governor.aclose()  # type: ignore[attr-defined]
     return result
 

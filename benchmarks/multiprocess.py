@@ -66,7 +66,7 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
         "created": result.created,
         "failed": len(result.failed),
         "calls": result.calls,
-        "client_429": client.governor.stats().rate_limited,
+        "client_429": client.governor.statistics().rate_limited,
     }
 
 

@@ -88,7 +88,7 @@ def create_app(make_client: Callable[[], OngageClient] = OngageClient) -> FastAP
 
     @app.get("/metrics")
     async def metrics(request: Request) -> dict[str, Any]:
-        stats = request.app.state.ongage.governor.stats()
+        stats = request.app.state.ongage.governor.statistics()
         return {
             "calls_started": stats.calls_started,
             "in_flight": stats.in_flight,
@@ -112,7 +112,7 @@ def create_app(make_client: Callable[[], OngageClient] = OngageClient) -> FastAP
         )
 
     @app.exception_handler(RateLimitError)
-    async def rate_limited(request: Request, exc: RateLimitError) -> JSONResponse:
+    async def record_rate_limit(request: Request, exc: RateLimitError) -> JSONResponse:
         return JSONResponse({"detail": exc.message}, status_code=429, headers=retry_after(60))
 
     @app.exception_handler(DeadlineExceededError)

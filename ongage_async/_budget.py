@@ -33,11 +33,11 @@ from ._lanes import Lanes
 from ._priority import Priority, rank_of
 from ._validation import non_negative_int
 
-__all__ = ["BudgetSnapshot", "RateBudget", "SlidingWindowBudget"]
+__all__ = ["BudgetStatistics", "RateBudget", "SlidingWindowBudget"]
 
 
 @attrs.frozen
-class BudgetSnapshot:
+class BudgetStatistics:
     """The budget's state at one moment."""
 
     limit: int
@@ -84,7 +84,7 @@ class RateBudget(Protocol):
         """Hand out no token for ``seconds`` (after a 429: the budget is the account's)."""
         ...
 
-    def snapshot(self) -> BudgetSnapshot: ...
+    def statistics(self) -> BudgetStatistics: ...
 
 
 class _Spend:
@@ -262,14 +262,14 @@ class SlidingWindowBudget:
             wait = self._period
         return max(wait, self._paused_until - now, 0.0)
 
-    def snapshot(self) -> BudgetSnapshot:
+    def statistics(self) -> BudgetStatistics:
         now = anyio.current_time()
         self._collect(now)
         ready = self._free
         high, others = self._cooling
         soonest = min(high[0] if high else math.inf, others[0] if others else math.inf)
         next_free = 0.0 if ready else (soonest - now if soonest < math.inf else None)
-        return BudgetSnapshot(
+        return BudgetStatistics(
             limit=self._limit,
             period=self._period,
             available=ready,

@@ -294,9 +294,9 @@ class BulkOperation:
             row_numbers=tally.rows,
         )
 
-    def progress(self) -> BulkProgress:
+    def statistics(self) -> BulkProgress:
         tally = self._tally
-        stats = self._client.governor.stats()
+        stats = self._client.governor.statistics()
         return BulkProgress(
             done=tally.done(),
             total=self._total,
@@ -318,7 +318,7 @@ class BulkOperation:
             return 0
         if self._ended is not None:
             return self._ended[1]
-        return self._client.governor.stats().calls_started - self._calls_before
+        return self._client.governor.statistics().calls_started - self._calls_before
 
     def _elapsed(self) -> float:
         if self._ended is not None:  # a run that raised: ``result()`` may be read off the loop
@@ -329,7 +329,7 @@ class BulkOperation:
 
     async def run(self) -> BulkResult:
         self._started = anyio.current_time()
-        self._calls_before = self._client.governor.stats().calls_started
+        self._calls_before = self._client.governor.statistics().calls_started
         self._first_sent, self._first_answered = False, anyio.Event()
         workers = self._client.governor.cap.max_concurrency
         send_chunks, receive_chunks = anyio.create_memory_object_stream[list[Row]](0)
@@ -495,7 +495,7 @@ class BulkOperation:
         if self._on_progress is None:
             return
         try:
-            self._on_progress(self.progress())
+            self._on_progress(self.statistics())
         except Exception as exc:  # the caller's own error, raised from their callback
             self._halt(exc, f"not confirmed: the run stopped on on_progress's {type(exc).__name__}")
 

@@ -37,7 +37,7 @@ from ._middleware.retry import Sleep
 from ._priority import BULK_PRIORITY, Priority, Reserve, as_reserve, check_priority
 from ._raw import RawResponse, capture_raw, record_raw
 from ._response import Response
-from ._retry import RetryPolicy, as_retry
+from ._retry import RetryHook, RetryPolicy, as_retry
 from ._sender import DEFAULT_MAX_RESPONSE_BYTES, check_answer_limits
 from ._stack import CallDefaults, assemble
 from ._validation import (
@@ -94,6 +94,7 @@ class OngageClient:
         priority: Priority | None = None,
         reserve: Reserve | None = Reserve(),  # noqa: B008 (a frozen value)
         pace_low: bool = False,
+        on_retry: Sequence[RetryHook] = (),
     ) -> None:
         try:
             credentials = Credentials.resolve(username, password, account_code, api_key)
@@ -130,6 +131,7 @@ class OngageClient:
             self._defaults.timeout,
             middleware,
             sleep,
+            tuple(on_retry),
             max_response_bytes,
             attempt_timeout,
         )
@@ -376,7 +378,7 @@ class OngageClient:
 
     @property
     def governor(self) -> Governor:
-        """The governor shared by this client and its views (``governor.stats()``)."""
+        """The governor shared by this client and its views (``governor.statistics()``)."""
         return self._shared.governor
 
     @property

@@ -85,7 +85,7 @@ async def _run_shown(operation: BulkOperation, progress: Any, client: OngageClie
     from .cli._progress import follow, waiting_on
 
     waiting = waiting_on(client.governor, operation)
-    return await follow(progress, operation.progress, waiting, operation.run)
+    return await follow(progress, operation.statistics, waiting, operation.run)
 
 
 async def _main(args: argparse.Namespace) -> None:
@@ -122,7 +122,7 @@ async def _tour(client: OngageClient, sandbox: Sandbox, args: argparse.Namespace
     print(f"1. created list {newsletter.id} {newsletter.name!r}")
 
     print(f"2. upsert_many: {args.contacts} generated contacts, chunked as Ongage advises")
-    before = client.governor.stats().calls_started
+    before = client.governor.statistics().calls_started
     with _progress_view(args.rate_limit, args.quiet) as progress:
         operation = view.contacts.bulk_upsert(
             generate(args.contacts),
@@ -140,14 +140,14 @@ async def _tour(client: OngageClient, sandbox: Sandbox, args: argparse.Namespace
     )
     for reason, count in reasons.most_common(3):
         print(f"     {count} x {reason}")
-    calls = client.governor.stats().calls_started - before
+    calls = client.governor.statistics().calls_started - before
     ideal = ideal_seconds(calls, args.rate_limit, args.rate_period)
     print(
         f"   {calls} calls in {result.elapsed:.1f} s (the budget allows it in {ideal:g} s at "
         "best, plus the last window's own time)"
     )
 
-    stats = client.governor.stats()
+    stats = client.governor.statistics()
     recorder = sandbox.recorder
     print(
         f"3. governor: {stats.calls_started} calls, peak {stats.peak_in_flight} in flight, "

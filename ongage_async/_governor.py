@@ -35,21 +35,22 @@ from typing import Any, TypeVar
 import anyio
 import attrs
 
-from ._budget import BudgetSnapshot, RateBudget, SlidingWindowBudget
+from ._budget import BudgetStatistics, RateBudget, SlidingWindowBudget
 from ._concurrency import ConcurrencyCap, LocalConcurrencyCap, SlotHold
 from ._exceptions import ConfigurationError
 from ._priority import PRIORITIES, Priority, Reserve, as_reserve, rank_of
+from ._retry import RetryEvent
 
-__all__ = ["Attempt", "Governor", "GovernorStats"]
+__all__ = ["Attempt", "Governor", "GovernorStatistics"]
 
 T = TypeVar("T")
 
 
 @attrs.frozen(repr=False)
-class GovernorStats:
+class GovernorStatistics:
     """A snapshot of the governor's counters.
 
-    Its repr reads as a sentence (`<GovernorStats: 120 calls started, 3 in flight (peak
+    Its repr reads as a sentence (`<GovernorStatistics: 120 calls started, 3 in flight (peak
     10), ...>`); the fields hold the numbers.
     """
 
@@ -60,7 +61,7 @@ class GovernorStats:
     rate_limited: int
     retries: int
     wait_time: float
-    budget: BudgetSnapshot
+    budget: BudgetStatistics
     #: Slots kept for cancelled calls that may still run on the server (not in flight).
     held: int = 0
     #: Callers waiting at each level, highest first: ``{"high": 0, "normal": 3, "low": 900}``.
@@ -77,7 +78,7 @@ class GovernorStats:
         ]
         if self.held:
             parts.append(f"{self.held} slots held for cancelled calls")
-        return f"<GovernorStats: {', '.join(parts)}; budget {self.budget.describe()}>"
+        return f"<GovernorStatistics: {', '.join(parts)}; budget {self.budget.describe()}>"
 
 
 class Attempt:
@@ -216,7 +217,7 @@ class Governor:
         """
         return Attempt(self, priority)
 
-    def earliest_start(self, priority: Priority = "normal") -> float:
+    def ready_in(self, priority: Priority = "normal") -> float:
         """Seconds before a call of ``priority`` asking now could get a token, at best.
 
         The deadline check refuses at once a call that cannot start in time.  A budget
@@ -227,7 +228,7 @@ class Governor:
         earliest = getattr(self.budget, "earliest", None)
         if earliest is not None:
             return float(earliest(priority))
-        budget = self.budget.snapshot()
+        budget = self.budget.statistics()
         needed = budget.paused_for
         if budget.available == 0 and budget.next_free_in is not None:
             needed = max(needed, budget.next_free_in)
@@ -238,19 +239,19 @@ class Governor:
         _prune(self._holds)
         return len(self._holds)
 
-    def rate_limited(self, pause: float) -> None:
+    def record_rate_limit(self, pause: float) -> None:
         """Record a 429 and pause every caller for ``pause`` seconds."""
         self._rate_limited += 1
         self._follow_run()
         self.budget.pause(pause)
 
-    def retrying(self) -> None:
-        """Record that an attempt is being retried."""
+    def record_retry(self, event: RetryEvent | None = None) -> None:
+        """Count a retry: the governor's hook on every client's retries (`RetryEvent`)."""
         self._retries += 1
 
-    def stats(self) -> GovernorStats:
+    def statistics(self) -> GovernorStatistics:
         """The counters as a frozen snapshot."""
-        return GovernorStats(
+        return GovernorStatistics(
             calls_started=self._started,
             in_flight=self._in_flight,
             peak_in_flight=self._peak,
@@ -258,15 +259,15 @@ class Governor:
             rate_limited=self._rate_limited,
             retries=self._retries,
             wait_time=self._wait_time,
-            budget=self.budget_snapshot(),
+            budget=self.budget_statistics(),
             held=self._held() if self._holds else 0,
             waiting_by_priority=dict(zip(PRIORITIES, self._waiting_at, strict=True)),
         )
 
-    def budget_snapshot(self) -> BudgetSnapshot:
+    def budget_statistics(self) -> BudgetStatistics:
         """The budget's state now, on this event loop run's clock."""
         self._follow_run()
-        return self.budget.snapshot()
+        return self.budget.statistics()
 
     def _follow_run(self) -> None:
         """On the first use in a new event loop run, move the budget onto its clock."""

@@ -250,7 +250,7 @@ async def import_rows(
             raise InvalidArgumentError(f"no such CSV file: {path}")
         rows = csv_rows(path, encoding)
     started = anyio.current_time()
-    calls_before = client.governor.stats().calls_started
+    calls_before = client.governor.statistics().calls_started
     run = _Run(on_progress)
     base = f"ongage-import-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{secrets.token_hex(4)}"
     with tempfile.TemporaryDirectory(prefix="ongage-import-") as directory:
@@ -316,6 +316,6 @@ async def import_rows(
         file_bytes=file.size,
         compressed=file.compressed,
         kept=keep_file,
-        calls=client.governor.stats().calls_started - calls_before,
+        calls=client.governor.statistics().calls_started - calls_before,
         elapsed=anyio.current_time() - started,
     )

@@ -13,15 +13,18 @@ whatever a ``Retry-After`` header says.
 
 from __future__ import annotations
 
+import email.utils
 import math
 import random
+import time
+from collections.abc import Callable, Mapping
 
 import attrs
 
 from ._exceptions import OngageError
 from ._validation import non_negative_int, validator
 
-__all__ = ["RetryPolicy", "as_retry"]
+__all__ = ["RetryPolicy", "as_retry", "retry_after_seconds", "RetryEvent", "RetryHook"]
 
 
 def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -126,3 +129,60 @@ def as_retry(value: object, error: type[OngageError]) -> RetryPolicy | None:
     if not isinstance(value, RetryPolicy):
         raise error(f"retry must be a RetryPolicy or False, not {value!r:.60}")
     return value
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """A ``Retry-After`` header (seconds or an HTTP date) as seconds, if there is a usable one.
+
+    A negative, infinite or NaN number of seconds is no instruction at all: None, as if
+    the header were absent.  A date in the past means "now" (0).  The result is not
+    bounded here; the retry policy's ``max_delay`` bounds what is waited.
+    """
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if 0 <= seconds < math.inf else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
+        return None
+
+
+@attrs.frozen
+class RetryEvent:
+    """A retry about to happen: what hooks (`OngageClient(on_retry=[...])`) receive.
+
+    The SDK's own subscribers are the log line and the governor's `retries` counter;
+    yours may count, trace or alert, as stamina's hooks do.
+
+    Attributes:
+        method: The call's HTTP method.
+        path: The call's path.
+        attempt: The attempt that failed (1 for the first).
+        delay: Seconds it waits before the next one.
+        error: What the failed attempt raised.
+        connection: True when the attempt got no whole answer (the seconds schedule),
+            False for an answer that said "later" (a 429, a retryable 5xx).
+        give_up_note: With the first retry only, when the call gives up if every
+            attempt fails (`"; if every attempt fails it gives up after 5 retries, at
+            about ..."`); empty otherwise.
+    """
+
+    method: str
+    path: str
+    attempt: int
+    delay: float
+    error: OngageError
+    connection: bool
+    give_up_note: str = ""
+
+
+#: A retry hook: called before each back-off, never with the call's credentials.
+RetryHook = Callable[[RetryEvent], None]

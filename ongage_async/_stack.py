@@ -29,10 +29,10 @@ from ._middleware import (
     ListIdMiddleware,
     RetryMiddleware,
 )
-from ._middleware.retry import Sleep
+from ._middleware.retry import Sleep, log_retry
 from ._middleware.tracing import TracingMiddleware, tracing_available
 from ._priority import Priority
-from ._retry import RetryPolicy
+from ._retry import RetryHook, RetryPolicy
 from ._sender import HTTPSender
 from ._version import __version__
 from ._wire import trace_requests
@@ -79,6 +79,7 @@ def assemble(
     timeout: httpx.Timeout,
     middleware: Sequence[Middleware],
     sleep: Sleep | None,
+    on_retry: Sequence[RetryHook],
     max_response_bytes: int,
     attempt_timeout: float | None,
 ) -> Shared:
@@ -106,7 +107,7 @@ def assemble(
         # One span per call when opentelemetry-api is installed; nothing otherwise.
         *([TracingMiddleware.create()] if tracing_available() else []),
         *middleware,
-        RetryMiddleware(gov, sleep or anyio.sleep),
+        RetryMiddleware((log_retry, gov.record_retry, *on_retry), sleep or anyio.sleep),
         governing,
     ]
     lifetime = Lifetime()

@@ -113,7 +113,7 @@ async def test_a_dripping_answer_is_cut_by_the_attempt_limit() -> None:
         took = anyio.current_time() - started
     assert 0.15 < took < 1.0
     assert "attempt_timeout" in str(caught.value)
-    assert client.governor.stats().in_flight == 0
+    assert client.governor.statistics().in_flight == 0
 
 
 async def test_the_default_attempt_limit_is_twice_the_timeout() -> None:

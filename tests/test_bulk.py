@@ -474,7 +474,7 @@ async def test_an_error_in_on_progress_stops_the_run_and_is_raised_alone(
         operation._on_progress = progress
         with pytest.raises(ValueError, match="the progress bar broke"):
             await operation.run()
-        assert client.governor.stats().in_flight == 0
+        assert client.governor.statistics().in_flight == 0
     result = operation.result()
     assert result.total == accounted(result) < len(rows)
     assert all(r.startswith("not confirmed") for r in result.failed.values())

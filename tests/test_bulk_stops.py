@@ -50,7 +50,7 @@ async def test_an_upsert_into_a_missing_list_stops_within_3_calls() -> None:
         operation = client.contacts.bulk_upsert(people(5000), list_id=MISSING)
         with pytest.raises(NotFoundError, match=f"List {MISSING} not found"):
             await operation.run()
-        assert client.governor.stats().in_flight == 0
+        assert client.governor.statistics().in_flight == 0
     assert len(sandbox.recorder.calls) <= 3
     result = operation.result()
     assert result.calls <= 3 and result.created == result.updated == 0

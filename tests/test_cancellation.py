@@ -71,7 +71,7 @@ async def test_cancel_a_random_half_of_1000_calls_at_random_moments() -> None:
         assert cancelled > 100  # the random moments really did cut calls short
         # Cancelling others never cost a call that nobody cancelled its answer.
         assert answered_without_deadline == 500
-        stats = client.governor.stats()
+        stats = client.governor.statistics()
         assert (stats.in_flight, stats.waiting, stats.budget.in_use) == (0, 0, 0)
         # In process the "server" runs in the caller's task and is cancelled with it:
         # nothing runs on after a cancellation, so no slot is kept for one.
@@ -81,7 +81,7 @@ async def test_cancel_a_random_half_of_1000_calls_at_random_moments() -> None:
         # Ten calls still run at once afterwards (once the budget has tokens again).
         with anyio.fail_after(10):
             await ten_at_once(client.governor)
-        assert client.governor.stats().in_flight == 0
+        assert client.governor.statistics().in_flight == 0
 
 
 async def test_aclose_lets_calls_in_flight_finish_and_refuses_new_ones() -> None:
@@ -111,7 +111,7 @@ async def test_aclose_lets_calls_in_flight_finish_and_refuses_new_ones() -> None
     refused = [r for r in results if isinstance(r, ClientClosedError)]
     assert (len(answered), len(refused)) == (on_the_wire, 12 - on_the_wire)
     assert all(r.id == sandbox.config.default_list_id for r in answered)  # type: ignore[attr-defined]
-    assert client.governor.stats().in_flight == 0
+    assert client.governor.statistics().in_flight == 0
     with pytest.raises(ClientClosedError):
         await client.lists.get(sandbox.config.default_list_id)
 
@@ -202,11 +202,11 @@ async def ten_at_once(governor: Governor) -> None:
         # wait for them to get in, not for the scheduler to go idle.
         with anyio.fail_after(5):
             await nine_in.wait()
-        assert governor.stats().in_flight == 9  # the tenth slot is kept...
+        assert governor.statistics().in_flight == 9  # the tenth slot is kept...
         tg.start_soon(held, "high")  # ...for this one
         with anyio.fail_after(5):
             await all_in.wait()
-        assert governor.stats().in_flight == 10
+        assert governor.statistics().in_flight == 10
         release.set()
 
 
@@ -218,7 +218,7 @@ async def test_calls_cut_short_on_the_wire_keep_their_slots_and_the_next_draw_no
     list_id = sandbox.config.default_list_id
     async with http_client(sandbox, base_url) as client:
         await cut_short(client, Admissions(sandbox), list_id)
-        stats = client.governor.stats()
+        stats = client.governor.statistics()
         assert (stats.in_flight, stats.held) == (0, 10)  # the server still runs all ten
 
         # Callers that give up while waiting for a kept slot take nothing with them.
@@ -231,9 +231,9 @@ async def test_calls_cut_short_on_the_wire_keep_their_slots_and_the_next_draw_no
                 for _ in range(10):
                     tg.start_soon(client.lists.get, list_id)
         assert sandbox.recorder.rejected_429 == 0
-        assert client.governor.stats().rate_limited == 0
+        assert client.governor.statistics().rate_limited == 0
 
-        stats = client.governor.stats()
+        stats = client.governor.statistics()
         assert (stats.in_flight, stats.held, stats.waiting) == (0, 0, 0)
         await ten_at_once(client.governor)
     assert sandbox.app.limits.in_flight == 0
@@ -249,8 +249,8 @@ async def test_closing_the_client_frees_the_kept_slots_at_once(
     client = http_client(sandbox, base_url, governor=governor, timeout=30.0)
     async with client:
         await cut_short(client, Admissions(sandbox), sandbox.config.default_list_id)
-        assert governor.stats().held == 10
-    assert governor.stats().held == 0  # the connections are closed: nothing to wait for
+        assert governor.statistics().held == 10
+    assert governor.statistics().held == 0  # the connections are closed: nothing to wait for
     with anyio.fail_after(1):
         await ten_at_once(governor)
 
@@ -264,7 +264,7 @@ async def test_a_call_whose_timeout_ran_out_keeps_no_slot(
     async with http_client(sandbox, base_url, timeout=0.1) as client:
         with pytest.raises(APITimeoutError):
             await client.lists.get(sandbox.config.default_list_id)
-        assert client.governor.stats().held == 0
+        assert client.governor.statistics().held == 0
 
 
 @pytest.mark.parametrize(
@@ -298,9 +298,9 @@ async def test_only_a_call_cancelled_between_its_send_and_its_answer_keeps_its_s
         tg.start_soon(step, call, send)
         await started.wait()
         tg.cancel_scope.cancel()
-    assert governor.stats().held == int(kept)
+    assert governor.statistics().held == int(kept)
     await step.release_held()  # what the client does when it closes
-    assert governor.stats().held == 0
+    assert governor.statistics().held == 0
     with anyio.fail_after(1):
         async with governor.call(), governor.call():  # both slots are free again
             pass

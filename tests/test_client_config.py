@@ -113,7 +113,7 @@ async def test_defaults_are_the_documented_ones() -> None:
     assert RetryPolicy() == RetryPolicy(
         max_retries=5, base_delay=60.0, multiplier=2.0, max_delay=960.0
     )
-    stats = client.governor.stats()  # a new client has spent nothing
+    stats = client.governor.statistics()  # a new client has spent nothing
     assert (stats.calls_started, stats.in_flight, stats.rate_limited) == (0, 0, 0)
     assert (stats.budget.available, stats.budget.paused_for) == (300, 0.0)
     assert client.base_url == "https://api.ongage.net"
@@ -128,7 +128,7 @@ async def test_with_options_shares_pool_and_governor(sandbox: Sandbox) -> None:
     assert view.list_id == str(sandbox.config.default_list_id)
     assert client.list_id is None
     await view.lists.get(sandbox.config.default_list_id)
-    assert client.governor.stats().calls_started == 1
+    assert client.governor.statistics().calls_started == 1
     await client.aclose()
     assert view.is_closed
 

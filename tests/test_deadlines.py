@@ -28,14 +28,14 @@ async def test_a_spent_budget_fails_at_once_with_when_it_frees_up() -> None:
             await web.lists.get(sandbox.config.default_list_id)
         assert caught.value.retry_after > 3000  # about an hour: one rate period
         assert isinstance(caught.value, TimeoutError)
-        assert client.governor.stats().waiting == 0
+        assert client.governor.statistics().waiting == 0
     assert len(sandbox.recorder.calls) == 2  # nothing was sent
 
 
 async def test_a_pause_longer_than_the_deadline_fails_at_once() -> None:
     sandbox = Sandbox()
     async with sandbox.client(deadline=1.0) as client:
-        client.governor.rate_limited(600)
+        client.governor.record_rate_limit(600)
         with pytest.raises(BudgetExhaustedError) as caught:
             await client.lists.get(sandbox.config.default_list_id)
     assert caught.value.retry_after > 500
@@ -46,7 +46,7 @@ async def test_a_slow_answer_past_the_deadline() -> None:
     async with sandbox.client() as client:
         with pytest.raises(DeadlineExceededError):
             await client.request("GET", "/api/lists", list_scoped=False, deadline=0.05)
-        assert client.governor.stats().in_flight == 0
+        assert client.governor.statistics().in_flight == 0
 
 
 async def test_no_back_off_past_the_deadline() -> None:

@@ -110,7 +110,7 @@ async def test_web_requests_go_first_and_use_the_reserve_while_a_bulk_job_runs()
         async with anyio.create_task_group() as tg:
             tg.start_soon(lambda: client.contacts.upsert_many(rows, chunk_size=1))
             await anyio.wait_all_tasks_blocked()
-            stats = client.governor.stats()
+            stats = client.governor.statistics()
             assert (stats.calls_started, stats.waiting_by_priority["low"]) == (18, 10)
             codes = []
             for n in range(3):

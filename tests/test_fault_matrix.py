@@ -105,4 +105,4 @@ async def test_fault_matrix(fault: Fault, faulty: tuple[Sandbox, OngageClient]) 
         assert result.created + result.updated <= len(stored)
 
     # 4. Nothing left in flight, on either side.
-    assert client.governor.stats().in_flight == 0
+    assert client.governor.statistics().in_flight == 0

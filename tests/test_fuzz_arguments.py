@@ -80,7 +80,7 @@ def test_only_documented_errors_come_out(name: str, backend: str, first: Any, se
             with contextlib.suppress(OngageError):
                 await CALLS[name](client, first, second)
             # Whatever came out, nothing was left taken: no slot, no token in use.
-            stats = client.governor.stats()
+            stats = client.governor.statistics()
             assert (stats.in_flight, stats.waiting, stats.budget.in_use) == (0, 0, 0)
         assert sandbox.app.limits.in_flight == 0
 

@@ -32,7 +32,7 @@ async def test_no_more_than_limit_calls_start_in_any_window() -> None:
             tg.start_soon(call)
     assert len(starts) == 40
     assert most_in_any_window(starts, 0.15) <= 8
-    assert governor.stats().calls_started == 40
+    assert governor.statistics().calls_started == 40
 
 
 async def test_a_token_cools_from_the_answer_not_the_send() -> None:
@@ -69,7 +69,7 @@ async def test_the_whole_budget_is_usable_at_once() -> None:
         for _ in range(7):
             tg.start_soon(hold)
         await anyio.wait_all_tasks_blocked()
-        stats = governor.stats()
+        stats = governor.statistics()
         assert stats.in_flight == 6  # a full window starts at once...
         assert stats.waiting == 1  # ...and the seventh waits for a token
         assert stats.budget.available == 0
@@ -92,15 +92,15 @@ async def test_in_flight_cap_holds() -> None:
         for _ in range(30):
             tg.start_soon(call)
     assert peak == 3
-    assert governor.stats().peak_in_flight == 3
+    assert governor.statistics().peak_in_flight == 3
 
 
 async def test_a_429_pauses_every_caller() -> None:
     governor = Governor.local(rate_limit=100, rate_period=1, max_concurrency=10)
     paused_at = anyio.current_time()
-    governor.rate_limited(0.2)
-    assert governor.stats().budget.paused_for > 0.1
-    assert governor.stats().rate_limited == 1
+    governor.record_rate_limit(0.2)
+    assert governor.statistics().budget.paused_for > 0.1
+    assert governor.statistics().rate_limited == 1
     starts: list[float] = []
 
     async def call() -> None:
@@ -126,10 +126,10 @@ async def test_cancelled_callers_leak_no_slot_and_no_token() -> None:
         for _ in range(300):
             tg.start_soon(call)
         await anyio.wait_all_tasks_blocked()
-        assert governor.stats().in_flight == 10
-        assert governor.stats().waiting == 290
+        assert governor.statistics().in_flight == 10
+        assert governor.statistics().waiting == 290
         tg.cancel_scope.cancel()
-    stats = governor.stats()
+    stats = governor.statistics()
     assert (stats.in_flight, stats.waiting, stats.budget.in_use) == (0, 0, 0)
     # Only the 10 calls that really started spent a token.
     assert stats.budget.available == 1000 - 10
@@ -139,9 +139,9 @@ async def test_cancelled_callers_leak_no_slot_and_no_token() -> None:
         for _ in range(10):
             tg.start_soon(call)
         await anyio.wait_all_tasks_blocked()
-        assert governor.stats().in_flight == 10
+        assert governor.statistics().in_flight == 10
         release.set()
-    assert governor.stats().in_flight == 0
+    assert governor.statistics().in_flight == 0
 
 
 async def test_cancelled_while_waiting_for_budget_takes_no_token() -> None:
@@ -155,9 +155,9 @@ async def test_cancelled_while_waiting_for_budget_takes_no_token() -> None:
             for _ in range(200):
                 tg.start_soon(_enter, governor)
     assert scope.cancelled_caught
-    snapshot = budget.snapshot()
+    snapshot = budget.statistics()
     assert (snapshot.in_use, snapshot.available) == (0, 0)
-    assert governor.stats().waiting == 0
+    assert governor.statistics().waiting == 0
     # The cap gave every slot back: all 10 can be held at once, and an 11th waits.
     await _all_slots_and_no_more(governor.cap, 10)
 
@@ -195,7 +195,7 @@ async def test_in_flight_cap_and_window_hold_against_a_strict_server() -> None:
     assert sandbox.recorder.peak_in_flight <= 10
     assert sandbox.recorder.most_in_any_window(0.3) <= 40
     assert len(sandbox.recorder.calls) == 120
-    stats = client.governor.stats()
+    stats = client.governor.statistics()
     assert stats.peak_in_flight == 9  # the tenth slot is kept for "high" calls
     assert stats.calls_started == 120
     assert stats.wait_time > 0
@@ -208,13 +208,13 @@ def test_budget_rejects_nonsense(limit: int, period: float) -> None:
 
 
 def test_stats_repr_reads_as_a_sentence() -> None:
-    from ongage_async._budget import BudgetSnapshot
-    from ongage_async._governor import GovernorStats
+    from ongage_async._budget import BudgetStatistics
+    from ongage_async._governor import GovernorStatistics
 
-    budget = BudgetSnapshot(
+    budget = BudgetStatistics(
         limit=300, period=60.0, available=0, in_use=10, next_free_in=12.04, paused_for=0.0
     )
-    stats = GovernorStats(
+    stats = GovernorStatistics(
         calls_started=120,
         in_flight=3,
         peak_in_flight=10,
@@ -226,7 +226,7 @@ def test_stats_repr_reads_as_a_sentence() -> None:
         held=1,
     )
     assert repr(stats) == (
-        "<GovernorStats: 120 calls started, 3 in flight (peak 10), 7 waiting, 1 x 429, "
+        "<GovernorStatistics: 120 calls started, 3 in flight (peak 10), 7 waiting, 1 x 429, "
         "2 retries, 95.2 s spent waiting, 1 slots held for cancelled calls; "
         "budget 0 of 300 calls free per 60 s, next call in 12.0 s>"
     )

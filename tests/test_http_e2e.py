@@ -72,7 +72,7 @@ async def test_timeouts_and_dropped_connections_over_http(
             await client.request("POST", "/api/transactional/send", json=body, list_id=500)
         # An idempotent GET survives a dropped connection by retrying.
         assert (await client.lists.get(500)).name == "m"
-    assert client.governor.stats().in_flight == 0
+    assert client.governor.statistics().in_flight == 0
 
 
 def test_python_m_sandbox_prints_url_and_credentials_and_serves() -> None:

@@ -116,9 +116,9 @@ async def test_export_412_is_pending_then_zip_is_streamed(
     assert job.ready and final.done and final.id == job.id
     size = final.size
     assert size > 0
-    calls = client.governor.stats().calls_started
+    calls = client.governor.statistics().calls_started
     written = await job.download(tmp_path / "export.zip")
-    assert client.governor.stats().calls_started == calls  # the file was kept by wait()
+    assert client.governor.statistics().calls_started == calls  # the file was kept by wait()
     assert written == size == (tmp_path / "export.zip").stat().st_size
     with zipfile.ZipFile(tmp_path / "export.zip") as archive:
         (name,) = archive.namelist()
@@ -177,9 +177,9 @@ async def test_contact_search_results_are_paged_and_exported(
     )
     assert await job.status() is not None
     await job.wait(poll_interval=0)
-    before = client.governor.stats().calls_started
+    before = client.governor.statistics().calls_started
     rows = [row async for row in job.results(page_size=3)]
-    assert client.governor.stats().calls_started - before == 3  # 3 + 3 + 1 rows
+    assert client.governor.statistics().calls_started - before == 3  # 3 + 3 + 1 rows
     assert sorted(r["email"] for r in rows) == [f"ny{n}@example.com" for n in range(7)]
     assert all(r["state"] == "NY" for r in rows)
     size = await job.download(tmp_path / "ny.csv")

@@ -48,10 +48,10 @@ async def test_list_pages_filters_and_total(client: OngageClient) -> None:
 async def test_iter_walks_every_page_through_the_governor(client: OngageClient) -> None:
     for n in range(7):
         await client.lists.create(name=f"l{n}", type="sending")
-    before = client.governor.stats().calls_started
+    before = client.governor.statistics().calls_started
     names = [lst.name async for lst in client.lists.iter(page_size=3)]
     assert len(names) == 8
-    assert client.governor.stats().calls_started - before == 3
+    assert client.governor.statistics().calls_started - before == 3
 
 
 async def test_copy_copies_contacts(client: OngageClient, sandbox: Sandbox) -> None:

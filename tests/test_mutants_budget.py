@@ -8,7 +8,7 @@ import anyio
 import pytest
 
 from ongage_async import _budget as budget_module
-from ongage_async._budget import BudgetSnapshot
+from ongage_async._budget import BudgetStatistics
 from ongage_async.governor import Governor, SlidingWindowBudget
 
 from .helpers import task_group
@@ -18,21 +18,21 @@ async def test_a_later_shorter_pause_never_cuts_a_longer_one_short() -> None:
     budget = SlidingWindowBudget(10, 1.0)
     budget.pause(10.0)
     budget.pause(0.5)
-    assert 9.0 < budget.snapshot().paused_for <= 10.0
+    assert 9.0 < budget.statistics().paused_for <= 10.0
     budget.pause(20.0)  # a longer one does extend it
-    assert 19.0 < budget.snapshot().paused_for <= 20.0
+    assert 19.0 < budget.statistics().paused_for <= 20.0
 
 
 async def test_a_call_waits_out_the_longest_of_two_pauses() -> None:
     governor = Governor.local(rate_limit=10, rate_period=1.0, max_concurrency=2)
     paused_at = anyio.current_time()
-    governor.rate_limited(0.3)
-    governor.rate_limited(0.01)
+    governor.record_rate_limit(0.3)
+    governor.record_rate_limit(0.01)
     with anyio.fail_after(5):
         async with governor.call():
             started = anyio.current_time()
     assert started - paused_at >= 0.3 - 0.005
-    assert governor.stats().rate_limited == 2
+    assert governor.statistics().rate_limited == 2
 
 
 async def test_the_snapshot_counts_cooled_tokens_as_available() -> None:
@@ -40,9 +40,9 @@ async def test_the_snapshot_counts_cooled_tokens_as_available() -> None:
     for _ in range(3):
         async with budget.spend():
             pass
-    assert budget.snapshot().available == 0  # all three still cool
+    assert budget.statistics().available == 0  # all three still cool
     await anyio.sleep(0.05)  # past the 0.01 s period: the tokens have cooled
-    snapshot = budget.snapshot()
+    snapshot = budget.statistics()
     assert (snapshot.available, snapshot.in_use, snapshot.next_free_in) == (3, 0, 0.0)
 
 
@@ -52,7 +52,7 @@ async def test_a_deadline_call_is_not_refused_when_cooled_tokens_are_free() -> N
         async with governor.call():
             pass
     await anyio.sleep(0.05)
-    stats = governor.stats()
+    stats = governor.statistics()
     assert stats.budget.available == 2
     assert stats.budget.next_free_in == 0.0
 
@@ -104,7 +104,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 def test_the_snapshots_reserved_defaults_to_none_kept() -> None:
     # A custom RateBudget may build a snapshot without the reserve: it keeps nothing.
-    assert BudgetSnapshot(10, 1.0, 10, 0, None, 0.0).reserved == 0
+    assert BudgetStatistics(10, 1.0, 10, 0, None, 0.0).reserved == 0
 
 
 @pytest.mark.parametrize("reserve", [10, 11, -1, True, 1.5, "2"])
@@ -229,11 +229,11 @@ def test_the_snapshot_says_when_the_first_token_comes_back(clock: Clock) -> None
     assert budget._take(0.0, 0) is None
     assert budget._take(0.0, 1) is None
     clock.now = 0.25
-    assert budget.snapshot().next_free_in is None  # every token in flight: nobody knows
+    assert budget.statistics().next_free_in is None  # every token in flight: nobody knows
     budget._give_back(0.5, 1)  # cools at 1.5
     budget._give_back(0.75, 0)  # cools at 1.75
     clock.now = 1.0
-    snapshot = budget.snapshot()
+    snapshot = budget.statistics()
     assert (snapshot.available, snapshot.in_use, snapshot.next_free_in) == (0, 0, 0.5)
 
 

@@ -44,7 +44,7 @@ async def test_an_authentication_error_stops_the_run_within_one_call_per_worker(
     async with sandbox.client(retry=RETRY, list_id=500, password="wrong") as client:
         with anyio.fail_after(10), pytest.raises(AuthenticationError):
             await client.contacts.upsert_many(people(1000), chunk_size=10)  # 100 chunks
-        calls = client.governor.stats().calls_started
+        calls = client.governor.statistics().calls_started
     workers = client.governor.cap.max_concurrency
     assert 1 <= calls <= workers  # the chunks already on their way, and no more
     assert len(sandbox.recorder.calls) == calls
@@ -142,7 +142,7 @@ async def test_a_missing_list_stops_the_run_after_its_first_call() -> None:
         operation = client.contacts.bulk_upsert(people(300), chunk_size=10)
         with anyio.fail_after(10), pytest.raises(NotFoundError, match="List 999 not found"):
             await operation.run()
-        assert client.governor.stats().calls_started == 1
+        assert client.governor.statistics().calls_started == 1
     assert len(sandbox.recorder.calls) == 1
     result = operation.result()
     assert result.total == result.accounted and result.created == 0

@@ -10,10 +10,10 @@ from typing import Any
 import anyio
 import pytest
 
-from ongage_async._budget import BudgetSnapshot
+from ongage_async._budget import BudgetStatistics
 from ongage_async.governor import (
     Governor,
-    GovernorStats,
+    GovernorStatistics,
     LocalConcurrencyCap,
     SlidingWindowBudget,
 )
@@ -85,8 +85,8 @@ async def test_a_waiter_gets_a_held_slot_when_its_time_comes() -> None:
 class Budget:
     """A budget with a fixed snapshot and the given shape of ``spend``."""
 
-    def __init__(self, snapshot: BudgetSnapshot | None = None) -> None:
-        self._snapshot = snapshot or BudgetSnapshot(10, 1.0, 10, 0, None, 0.0)
+    def __init__(self, snapshot: BudgetStatistics | None = None) -> None:
+        self._snapshot = snapshot or BudgetStatistics(10, 1.0, 10, 0, None, 0.0)
         self.levels: list[Any] = []
         self.limit, self.period = 10, 1.0
 
@@ -98,7 +98,7 @@ class Budget:
     def pause(self, seconds: float) -> None:
         pass
 
-    def snapshot(self) -> BudgetSnapshot:
+    def statistics(self) -> BudgetStatistics:
         return self._snapshot
 
 
@@ -141,15 +141,15 @@ async def test_a_budget_gets_the_level_by_name_when_it_is_not_its_first_paramete
 def test_without_earliest_the_governor_reads_the_budgets_snapshot(
     available: int, next_free_in: float | None, paused_for: float, earliest: float
 ) -> None:
-    snapshot = BudgetSnapshot(10, 1.0, available, 10 - available, next_free_in, paused_for)
+    snapshot = BudgetStatistics(10, 1.0, available, 10 - available, next_free_in, paused_for)
     governor = Governor(KeywordOnly(snapshot), LocalConcurrencyCap(2))  # type: ignore[arg-type]
-    assert governor.earliest_start() == earliest
+    assert governor.ready_in() == earliest
 
 
 async def test_stats_are_a_frozen_hashable_value() -> None:
     governor = Governor.local()
-    stats = governor.stats()
-    assert hash(stats) == hash(governor.stats())
+    stats = governor.statistics()
+    assert hash(stats) == hash(governor.statistics())
     assert stats.waiting_by_priority == {"high": 0, "normal": 0, "low": 0}
 
 
@@ -168,22 +168,22 @@ async def _spend_the_only_token(governor: Governor) -> None:
         pass
 
 
-@pytest.mark.parametrize("look", ["stats", "budget_snapshot", "earliest_start"])
+@pytest.mark.parametrize("look", ["stats", "budget_statistics", "ready_in"])
 def test_a_new_run_reads_the_budget_on_its_own_clock(look: str) -> None:
     async def second(governor: Governor) -> float:
         if look == "stats":
-            return governor.stats().budget.next_free_in or 0.0
-        if look == "budget_snapshot":
-            return governor.budget_snapshot().next_free_in or 0.0
-        return governor.earliest_start()
+            return governor.statistics().budget.next_free_in or 0.0
+        if look == "budget_statistics":
+            return governor.budget_statistics().next_free_in or 0.0
+        return governor.ready_in()
 
     assert 29.0 < _in_two_trio_runs(_spend_the_only_token, second) <= 30.0
 
 
 def test_a_pause_in_a_new_run_is_on_its_clock() -> None:
     async def second(governor: Governor) -> float:
-        governor.rate_limited(5.0)  # the first use in this run
-        return governor.stats().budget.paused_for
+        governor.record_rate_limit(5.0)  # the first use in this run
+        return governor.statistics().budget.paused_for
 
     assert 4.0 < _in_two_trio_runs(_spend_the_only_token, second) <= 5.0
 
@@ -199,8 +199,8 @@ def test_a_call_in_a_new_run_waits_on_its_clock() -> None:
 
 
 def test_stats_built_by_hand_default_to_nothing_held_or_waiting() -> None:
-    budget = BudgetSnapshot(300, 60.0, 300, 0, None, 0.0)
-    stats = GovernorStats(
+    budget = BudgetStatistics(300, 60.0, 300, 0, None, 0.0)
+    stats = GovernorStatistics(
         calls_started=0,
         in_flight=0,
         peak_in_flight=0,
@@ -215,13 +215,13 @@ def test_stats_built_by_hand_default_to_nothing_held_or_waiting() -> None:
 
 def test_a_slot_held_in_an_earlier_run_is_on_the_new_runs_clock() -> None:
     async def hold_the_only_slot(governor: Governor) -> None:
-        governor.stats()  # the governor sees this run (a call through it would too)
+        governor.statistics()  # the governor sees this run (a call through it would too)
         slot = governor.cap.slot()
         await slot.__aenter__()
         await slot.hold(anyio.current_time() + 30.0)  # type: ignore[attr-defined]
 
     async def second(governor: Governor) -> float:
-        governor.stats()  # the first use in this run
+        governor.statistics()  # the first use in this run
         now = anyio.current_time()
         retry_at = governor.cap._take(now, 1)  # type: ignore[attr-defined]
         return float(retry_at) - now

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from ongage_async._body import BodyTooLarge, _Inflater, read_limited
-from ongage_async._budget import BudgetSnapshot
+from ongage_async._budget import BudgetStatistics
 from ongage_async._call import Call
 from ongage_async._exceptions import (
     APIError,
@@ -47,7 +47,7 @@ def test_an_unreadable_answer_leaves_the_outcome_unknown_for_2xx_and_5xx(
 def test_a_snapshot_says_what_a_caller_waits_for(
     available: int, next_free_in: float | None, paused_for: float, tail: str
 ) -> None:
-    snapshot = BudgetSnapshot(300, 60.0, available, 0, next_free_in, paused_for)
+    snapshot = BudgetStatistics(300, 60.0, available, 0, next_free_in, paused_for)
     assert snapshot.describe() == f"{available} of 300 calls free per 60 s{tail}"
 
 

@@ -38,7 +38,7 @@ async def paused_for_after_a_429(**options: Any) -> float:
     async with refusing_client(**options) as client:
         with pytest.raises(RateLimitError):
             await client.request("GET", "/api/lists")
-        return client.governor.stats().budget.paused_for
+        return client.governor.statistics().budget.paused_for
 
 
 async def test_a_429_without_retry_after_pauses_every_caller_for_one_rate_period() -> None:
@@ -99,7 +99,7 @@ async def test_a_retry_after_date_sets_the_pause_and_the_retry_delay() -> None:
         # The pause holds the retry back: look at it from the 429 itself.
         with anyio.move_on_after(0.5):
             await client.request("GET", "/api/lists")
-        paused = client.governor.stats().budget.paused_for
+        paused = client.governor.statistics().budget.paused_for
     # An HTTP date has whole seconds: 10 s ahead is 9-10 s away.
     assert len(sleeps.delays) == 1 and 8.0 < sleeps.delays[0] <= 10.0
     assert 8.0 < paused <= 10.0

@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("redis")
 
 from ongage_async import ConfigurationError
-from ongage_async._budget import BudgetSnapshot
+from ongage_async._budget import BudgetStatistics
 from ongage_async.governor import LocalConcurrencyCap, SlidingWindowBudget
 from ongage_async.redis import RedisConcurrencyCap, RedisGovernor, RedisRateBudget
 from ongage_async.redis._shared import Shared
@@ -39,9 +39,9 @@ async def test_a_shorter_pause_never_shrinks_a_longer_shared_one(redis_url: str)
     with anyio.fail_after(5):
         async with second.call():
             async with first.call():
-                first.rate_limited(5.0)  # published to every process at the exit
+                first.record_rate_limit(5.0)  # published to every process at the exit
             assert (await second.state())["paused_for"] > 4.0
-            second.rate_limited(0.2)  # a later, shorter pause from another process
+            second.record_rate_limit(0.2)  # a later, shorter pause from another process
     assert (await first.state())["paused_for"] > 4.0
     await first.aclose()
     await second.aclose()
@@ -87,10 +87,10 @@ async def test_the_fallback_cap_is_a_share_of_the_cap() -> None:
             for _ in range(6):
                 tg.start_soon(call)
             # Each caller first finds Redis gone (a refused connection), then queues.
-            while gov.stats().waiting + gov.stats().in_flight < 6:  # noqa: ASYNC110
+            while gov.statistics().waiting + gov.statistics().in_flight < 6:  # noqa: ASYNC110
                 await anyio.sleep(0.01)
             await anyio.wait_all_tasks_blocked()
-            assert (inside, gov.stats().in_flight) == (2, 2)  # 8 // 4 processes
+            assert (inside, gov.statistics().in_flight) == (2, 2)  # 8 // 4 processes
             release.set()
     assert inside == 6
     await gov.aclose()
@@ -227,9 +227,9 @@ async def test_a_caller_here_is_woken_when_a_token_comes_back(redis_url: str) ->
 
 async def test_the_budgets_snapshot_is_what_redis_last_said(redis_url: str) -> None:
     gov = governor(redis_url, rate_limit=3, rate_period=5.0, reserve=None)
-    assert gov.stats().budget == BudgetSnapshot(3, 5.0, 3, 0, 0.0, 0.0, 0)  # before a look
+    assert gov.statistics().budget == BudgetStatistics(3, 5.0, 3, 0, 0.0, 0.0, 0)  # before a look
     async with gov.call():
-        snapshot = gov.stats().budget
+        snapshot = gov.statistics().budget
     assert (snapshot.available, snapshot.in_use, snapshot.next_free_in) == (2, 1, 0.0)
     for _ in range(2):
         async with gov.call():
@@ -237,7 +237,7 @@ async def test_the_budgets_snapshot_is_what_redis_last_said(redis_url: str) -> N
     with anyio.move_on_after(0.1):
         async with gov.call():
             pytest.fail("a fourth token in a window of 3")
-    snapshot = gov.stats().budget
+    snapshot = gov.statistics().budget
     assert snapshot.available == 0 and 4.0 < snapshot.next_free_in <= 5.0  # type: ignore[operator]
     await gov.aclose()
 
@@ -247,7 +247,7 @@ async def test_a_pause_is_published_once(redis_url: str) -> None:
     budget = gov._redis_budget
     with anyio.fail_after(5):
         async with gov.call():
-            gov.rate_limited(0.05)
+            gov.record_rate_limit(0.05)
             assert budget.pause_pending
         assert not budget.pause_pending
         assert (await gov.state())["paused_for"] <= 0.05
@@ -272,7 +272,7 @@ async def test_paced_low_calls_go_one_interval_apart(redis_url: str) -> None:
 def test_the_redis_budget_and_cap_keep_nothing_back_by_default(redis_url: str) -> None:
     shared = Shared(redis_url, f"test-{uuid.uuid4().hex}", "fail", 5.0)
     budget = RedisRateBudget(shared, 10, 10.0, 60.0, SlidingWindowBudget(10, 10.0))
-    assert (budget.reserve, budget.snapshot().reserved, budget._pace) == (0, 0, 0.0)
+    assert (budget.reserve, budget.statistics().reserved, budget._pace) == (0, 0, 0.0)
     cap = RedisConcurrencyCap(shared, 2, 30.0, LocalConcurrencyCap(2))
     assert cap.reserve == 0
 
@@ -418,7 +418,7 @@ async def test_with_redis_down_a_pause_is_not_sent_there() -> None:
     counts = count_scripts(gov)
     with anyio.fail_after(5):
         async with gov.call():
-            gov.rate_limited(0.01)
+            gov.record_rate_limit(0.01)
     assert counts["PAUSE"] == 0
     await gov.aclose()
 
@@ -435,7 +435,7 @@ async def test_a_429_met_by_a_call_then_cancelled_still_pauses_every_process(
     with anyio.fail_after(5):
         with anyio.CancelScope() as scope:
             async with gov.call():
-                gov.rate_limited(5.0)
+                gov.record_rate_limit(5.0)
                 scope.cancel()
                 await anyio.sleep(1)
         assert (await gov.state())["paused_for"] > 4.0

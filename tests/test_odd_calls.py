@@ -97,7 +97,7 @@ async def test_aclose_fails_waiting_calls_at_once_and_lets_the_wire_finish() -> 
             await anyio.wait_all_tasks_blocked()
             tg.start_soon(call, "queued", "GET", "/api/lists")
             await anyio.wait_all_tasks_blocked()
-            stats = client.governor.stats()
+            stats = client.governor.statistics()
             assert (stats.in_flight, stats.waiting) == (3, 1)
 
             tg.start_soon(close)
@@ -113,7 +113,7 @@ async def test_aclose_fails_waiting_calls_at_once_and_lets_the_wire_finish() -> 
     assert isinstance(results.pop("on the wire, then 503"), ClientClosedError)  # no retry
     assert isinstance(results.pop("a send on the wire, then 500"), ServerError)
     assert closed.is_set()
-    assert client.governor.stats().in_flight == 0
+    assert client.governor.statistics().in_flight == 0
     with pytest.raises(ClientClosedError):
         await client.request("GET", "/api/lists")
 
@@ -319,7 +319,7 @@ def test_a_governor_keeps_its_budget_across_trio_runs(first: float, second: floa
     assert trio.run(spend(slow, 1, within=0.05), clock=ShiftedClock(second)) == 0
 
     async def budget_left() -> tuple[int, float | None]:
-        snapshot = slow.stats().budget
+        snapshot = slow.statistics().budget
         return snapshot.available, snapshot.next_free_in
 
     available, next_free_in = trio.run(budget_left, clock=ShiftedClock(second))

@@ -30,7 +30,7 @@ from ongage_async import (
     RetryPolicy,
     ServerError,
 )
-from ongage_async._middleware.retry import retry_after_seconds
+from ongage_async._retry import retry_after_seconds
 from ongage_async.governor import SlidingWindowBudget
 from ongage_async.middleware import Call
 from ongage_async.middleware import Handler as CallHandler
@@ -98,7 +98,7 @@ async def test_a_huge_retry_after_pauses_the_governor_no_longer_than_max_delay(v
     async with client:
         with pytest.raises(RateLimitError):
             await client.request("GET", "/api/lists")
-        assert 1.0 < client.governor.stats().budget.paused_for <= 2.0
+        assert 1.0 < client.governor.statistics().budget.paused_for <= 2.0
 
 
 @pytest.mark.parametrize("value", ["-5", "nan"])
@@ -111,7 +111,7 @@ async def test_a_negative_or_nan_retry_after_still_pauses_the_governor(value: st
         with pytest.raises(RateLimitError):
             await client.request("GET", "/api/lists")
         # As without the header: one rate period (60 s), bounded by max_delay.
-        assert 1.0 < client.governor.stats().budget.paused_for <= 2.0
+        assert 1.0 < client.governor.statistics().budget.paused_for <= 2.0
 
 
 async def test_a_year_long_retry_after_delays_the_retry_by_max_delay_only() -> None:
@@ -129,14 +129,14 @@ async def test_without_a_retry_policy_a_pause_is_bounded_by_the_default_max_dela
     async with mock_client(script, retry=False) as client:
         with pytest.raises(RateLimitError):
             await client.request("GET", "/api/lists")
-        assert 900 < client.governor.stats().budget.paused_for <= RetryPolicy().max_delay
+        assert 900 < client.governor.statistics().budget.paused_for <= RetryPolicy().max_delay
 
 
 @pytest.mark.parametrize("seconds", [math.inf, math.nan, -5.0])
 async def test_the_budget_refuses_a_pause_without_a_bound(seconds: float) -> None:
     budget = SlidingWindowBudget(10, 1.0)
     budget.pause(seconds)
-    assert budget.snapshot().paused_for == 0.0
+    assert budget.statistics().paused_for == 0.0
     async with budget.spend():  # not stopped for good
         pass
 

@@ -19,7 +19,7 @@ from ongage_async import (
     Reserve,
 )
 from ongage_async.governor import (
-    BudgetSnapshot,
+    BudgetStatistics,
     Governor,
     LocalConcurrencyCap,
     Priority,
@@ -136,8 +136,8 @@ def test_the_reserve_never_takes_a_whole_window_or_every_slot() -> None:
 
 
 async def test_a_snapshot_shows_the_reserve() -> None:
-    snapshot = Governor.local(300, 60, 10).stats().budget
-    assert isinstance(snapshot, BudgetSnapshot)
+    snapshot = Governor.local(300, 60, 10).statistics().budget
+    assert isinstance(snapshot, BudgetStatistics)
     assert (snapshot.reserved, snapshot.available) == (30, 300)
 
 
@@ -212,7 +212,7 @@ async def test_cancelling_the_head_waiting_on_time_passes_its_turn_on() -> None:
         scopes = await queue_up(tg, budget.spend, ["high", "low"], order)
         scopes["high0"].cancel()
     assert order == ["low1"]
-    assert budget.snapshot().in_use == 0
+    assert budget.statistics().in_use == 0
 
 
 async def test_random_cancellations_keep_the_order_and_leak_nothing() -> None:
@@ -239,7 +239,7 @@ async def test_random_cancellations_keep_the_order_and_leak_nothing() -> None:
         for n in range(300):
             when = rng.uniform(0, 0.3) if n % 3 == 0 else None
             await tg.start(one, n, rng.choice(levels), when)
-    stats = governor.stats()
+    stats = governor.statistics()
     assert (stats.in_flight, stats.waiting, stats.budget.in_use) == (0, 0, 0)
     assert stats.waiting_by_priority == {"high": 0, "normal": 0, "low": 0}
     assert stats.peak_in_flight <= 3
@@ -250,7 +250,7 @@ async def test_random_cancellations_keep_the_order_and_leak_nothing() -> None:
         assert arrivals == sorted(arrivals)
     # And all three slots can be held at once again: two "normal", then one "high".
     async with governor.call(), governor.call(), governor.call("high"):
-        assert governor.stats().in_flight == 3
+        assert governor.statistics().in_flight == 3
 
 
 # -- the reserve ------------------------------------------------------------------------
@@ -279,8 +279,8 @@ async def test_the_lower_levels_leave_the_budgets_reserve_to_high_calls() -> Non
         await anyio.wait_all_tasks_blocked()
         assert [name[:4] for name in got[8:]] == ["high"] * 2  # the reserve, at once; then
         # it is spent, and the third high call waits first in line
-        assert governor.stats().waiting_by_priority == {"high": 1, "normal": 1, "low": 1}
-        assert governor.stats().budget.available == 0
+        assert governor.statistics().waiting_by_priority == {"high": 1, "normal": 1, "low": 1}
+        assert governor.statistics().budget.available == 0
         tg.cancel_scope.cancel()
 
 
@@ -301,7 +301,7 @@ async def test_the_lower_levels_leave_the_caps_reserve_to_high_calls() -> None:
         tg.start_soon(call, "high", "high")
         await anyio.wait_all_tasks_blocked()
         assert [name[:3] for name in got] == ["low", "low", "hig"]  # the third low waits
-        assert governor.stats().in_flight == 3
+        assert governor.statistics().in_flight == 3
         release.set()
     assert sorted(got) == ["high", "low0", "low1", "low2"]
 
@@ -331,11 +331,11 @@ async def test_a_low_call_with_a_deadline_counts_the_calls_queued_ahead_of_it() 
                 pass
         budget = governor.budget
         assert isinstance(budget, SlidingWindowBudget)
-        assert governor.earliest_start("low") == 0
+        assert governor.ready_in("low") == 0
         tg.start_soon(_enter, governor, "normal")  # takes the last token at once...
         tg.start_soon(_enter, governor, "low")  # ...and this one waits a window
         await anyio.wait_all_tasks_blocked()
-        assert governor.earliest_start("high") > 3000
+        assert governor.ready_in("high") > 3000
         assert budget.earliest("low") > 3000
         tg.cancel_scope.cancel()
 
@@ -468,13 +468,13 @@ async def test_a_budget_without_levels_still_serves_every_level() -> None:
         def pause(self, seconds: float) -> None:
             self.inner.pause(seconds)
 
-        def snapshot(self) -> BudgetSnapshot:
-            return self.inner.snapshot()
+        def statistics(self) -> BudgetStatistics:
+            return self.inner.statistics()
 
     governor = Governor(OldBudget(), LocalConcurrencyCap(2, reserve=1))
     async with governor.call("high"), governor.call("low"):
-        assert governor.stats().in_flight == 2
-    assert governor.earliest_start("low") == 0  # from its snapshot: tokens are free
+        assert governor.statistics().in_flight == 2
+    assert governor.ready_in("low") == 0  # from its snapshot: tokens are free
 
 
 @pytest.mark.http

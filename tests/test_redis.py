@@ -153,7 +153,7 @@ async def test_live_workers_renew_their_leases(redis_url: str) -> None:
 async def test_a_429_in_one_process_pauses_the_others(redis_url: str) -> None:
     first, second = pair(redis_url, rate_limit=100, rate_period=1.0)
     async with first.call():
-        first.rate_limited(0.3)
+        first.record_rate_limit(0.3)
     paused_at = time.monotonic()
     assert (await second.state())["paused_for"] > 0.1
     async with second.call():
@@ -274,7 +274,7 @@ async def test_api_errors_are_typed_and_retried_under_a_redis_governor(redis_url
             await client.lists.get(999)
         await client.lists.get(list_id)
         await client.lists.get(list_id)
-        assert client.governor.stats().retries == 2
+        assert client.governor.statistics().retries == 2
         bare = client.with_options(retry=False)
         with pytest.raises(ServerError):
             await bare.lists.get(list_id)
@@ -333,7 +333,7 @@ async def test_calls_cut_short_on_the_wire_keep_their_leases_across_processes(
         following = OngageClient(**options, governor=second, timeout=0.8)
         async with cutting, following:
             await cut_short(cutting, admissions, list_id)
-            assert first.stats().held == 10
+            assert first.statistics().held == 10
             assert (await second.state())["leases"] == 10  # every process counts them
             # Another process's next calls wait for the server, and draw no 429.
             with anyio.fail_after(5):
@@ -342,7 +342,7 @@ async def test_calls_cut_short_on_the_wire_keep_their_leases_across_processes(
                         tg.start_soon(following.lists.get, list_id)
             assert sandbox.recorder.rejected_429 == 0
             assert (await first.state())["leases"] == 0
-            assert first.stats().held == 0
+            assert first.statistics().held == 0
 
             # Closing the client gives its kept leases back at once.
             closing = OngageClient(**options, governor=first, timeout=30.0)
@@ -350,7 +350,7 @@ async def test_calls_cut_short_on_the_wire_keep_their_leases_across_processes(
                 await cut_short(closing, admissions, list_id)
                 assert (await first.state())["leases"] == 10
             assert (await first.state())["leases"] == 0
-            assert first.stats().held == 0
+            assert first.statistics().held == 0
     await first.aclose()
     await second.aclose()
 
@@ -381,5 +381,5 @@ async def test_cancelled_callers_leak_no_lease_and_no_token(redis_url: str) -> N
     finally:
         await client.aclose()
     assert (leases, held_long) == (0, 0)  # tokens only cool (0.1 s); none is held for minutes
-    assert gov.stats().in_flight == 0
+    assert gov.statistics().in_flight == 0
     await gov.aclose()

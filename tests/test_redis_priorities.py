@@ -103,7 +103,7 @@ async def test_a_high_caller_waiting_in_one_process_goes_before_a_low_one_in_ano
         async with task_group() as tg:
             tg.start_soon(one, first, "low")
             await anyio.wait_all_tasks_blocked()
-            assert first.stats().waiting_by_priority["low"] == 1  # it asked first
+            assert first.statistics().waiting_by_priority["low"] == 1  # it asked first
             tg.start_soon(one, second, "high")
     assert order == ["high", "low"]
     for gov in (first, second):

@@ -76,7 +76,7 @@ async def test_429_is_retried_even_for_a_send() -> None:
     assert result["success"] == 1
     assert sleeps.delays == [0.01]
     assert sandbox.recorder.transactional_sends["a@example.com"] == 1
-    stats = client.governor.stats()
+    stats = client.governor.statistics()
     assert (stats.rate_limited, stats.retries, stats.calls_started) == (1, 1, 2)
 
 
@@ -140,7 +140,7 @@ async def test_retry_false_turns_retries_off() -> None:
     async with sandbox.client(retry=POLICY, sleep=sleeps) as client:
         with pytest.raises(RateLimitError):
             await client.request("GET", "/api/lists/500", list_scoped=False, retry=False)
-        assert client.governor.stats().rate_limited == 1
+        assert client.governor.statistics().rate_limited == 1
         view = client.with_options(retry=False)
         sandbox.app._faults.plan = FaultPlan(script=(Fault("server_error"),))
         sandbox.app._faults.position = 0
@@ -207,7 +207,7 @@ async def test_back_off_holds_no_in_flight_slot() -> None:
             # The only slot is free while the first call sleeps: another call runs.
             assert (await client.lists.get(500)).name == "main"
             resume.set()
-    assert client.governor.stats().in_flight == 0
+    assert client.governor.statistics().in_flight == 0
 
 
 async def test_a_failure_that_is_no_api_error_is_never_retried() -> None:
@@ -250,3 +250,42 @@ async def test_a_write_refused_after_a_429_is_not_called_ambiguous() -> None:
         with pytest.raises(NotFoundError) as caught:
             await client.contacts.change_email("a@example.com", "b@example.com")
     assert not isinstance(caught.value, AmbiguousOutcomeError)
+
+
+async def test_retry_hooks_hear_each_retry_and_cannot_break_the_call(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from ongage_async.middleware import RetryEvent
+
+    answers = iter(
+        [
+            httpx.Response(503, json={"payload": {"message": "busy"}}),
+            httpx.Response(429, headers={"Retry-After": "0"}, json={"payload": {}}),
+            httpx.Response(200, json={"payload": {"id": "5", "name": "n"}}),
+        ]
+    )
+    heard: list[RetryEvent] = []
+
+    def broken(event: RetryEvent) -> None:
+        raise RuntimeError("a monitoring bug")
+
+    client = OngageClient(
+        **creds(),
+        transport=httpx.MockTransport(lambda request: next(answers)),
+        retry=POLICY,
+        sleep=Sleeps(),
+        on_retry=[heard.append, broken],
+    )
+    async with client:
+        found = await client.lists.get(5)
+        stats = client.governor.statistics()
+    assert found.id == 5
+    assert [(e.method, e.path, e.attempt, e.connection) for e in heard] == [
+        ("GET", "/api/lists/5", 1, False),
+        ("GET", "/api/lists/5", 2, False),
+    ]
+    assert isinstance(heard[0].error, ServerError) and isinstance(heard[1].error, RateLimitError)
+    assert heard[0].give_up_note.startswith("; if every attempt fails") and not heard[1].give_up_note
+    assert stats.retries == 2  # the governor is one more subscriber
+    assert "a retry hook failed" in caplog.text
+    assert sum("retrying in" in r.getMessage() for r in caplog.records) == 2  # the log hook

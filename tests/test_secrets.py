@@ -357,7 +357,7 @@ async def test_a_marker_secret_reaches_no_output_channel(
 
     client = OngageClient(**MARKED, base_url=base_url, **options)
     view = client.with_options(timeout=5.0)
-    seen += [repr(client), str(client), repr(view), repr(client.governor.stats())]
+    seen += [repr(client), str(client), repr(view), repr(client.governor.statistics())]
     async with client:
         await client.lists.get(sandbox.config.default_list_id)  # a call that succeeds
         failures.append(await _araised(lambda: client.request("GET", "/api/segments")))

@@ -13,10 +13,9 @@ from .._concurrency import SlotHold
 from .._exceptions import BudgetExhaustedError, RateLimitError
 from .._governor import Attempt, Governor
 from .._response import Response
-from .._retry import RetryPolicy
+from .._retry import RetryPolicy, retry_after_seconds
 from .._wire import CURRENT_WIRE, WireWatch
 from .deadline import remaining
-from .retry import retry_after_seconds
 
 __all__ = ["GovernorMiddleware"]
 
@@ -80,7 +79,7 @@ class GovernorMiddleware:
                     call.path,
                     pause,
                 )
-                self.governor.rate_limited(pause)
+                self.governor.record_rate_limit(pause)
                 raise
             except anyio.get_cancelled_exc_class():
                 sent_at = wire.sent_at  # None: not a byte went out, nothing runs anywhere
@@ -111,7 +110,7 @@ class GovernorMiddleware:
         At its own level: a ``"high"`` call may take the reserve and passes the lower
         levels' queue, a ``"low"`` one waits behind everyone and leaves the reserve.
         """
-        needed = self.governor.earliest_start(call.priority)
+        needed = self.governor.ready_in(call.priority)
         if needed > left:
             raise BudgetExhaustedError(
                 f"{call.method} {call.path} cannot start within its deadline: the budget "

@@ -20,11 +20,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import logging
-import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import TypeGuard
 
 import attrs
@@ -38,12 +36,11 @@ from .._exceptions import (
     OngageError,
     RateLimitError,
 )
-from .._governor import Governor
 from .._response import Response
-from .._retry import RetryPolicy
+from .._retry import RetryEvent, RetryHook, RetryPolicy, retry_after_seconds
 from .deadline import remaining
 
-__all__ = ["RetryMiddleware", "retry_after_seconds"]
+__all__ = ["RetryMiddleware", "log_retry"]
 
 logger = logging.getLogger("ongage_async")
 
@@ -53,30 +50,6 @@ Sleep = Callable[[float], Awaitable[None]]
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Refusals an earlier attempt cannot have caused: the credentials, or the rate.
 _NOT_CAUSED_BY_AN_EARLIER_TRY = frozenset({401, 403, 429})
-
-
-def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """A ``Retry-After`` header (seconds or an HTTP date) as seconds, if there is a usable one.
-
-    A negative, infinite or NaN number of seconds is no instruction at all: None, as if
-    the header were absent.  A date in the past means "now" (0).  The result is not
-    bounded here; the retry policy's ``max_delay`` bounds what is waited.
-    """
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return seconds if 0 <= seconds < math.inf else None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time())
-    except (TypeError, ValueError, IndexError, OverflowError, OSError):
-        return None
 
 
 def _retryable(call: Call, exc: APIError | APIConnectionError, policy: RetryPolicy) -> bool:
@@ -149,11 +122,29 @@ def _give_up_note(call: Call, policy: RetryPolicy, first_delay: float, connectio
     return f"; if every attempt fails it gives up {how}, at about {when:%Y-%m-%d %H:%M:%S} UTC"
 
 
+def log_retry(event: RetryEvent) -> None:
+    """The SDK's own retry hook: one WARNING line a retry."""
+    logger.warning(
+        "%s %s attempt %d failed (%s); retrying in %.3fs%s",
+        event.method,
+        event.path,
+        event.attempt,
+        event.error,
+        event.delay,
+        event.give_up_note,
+    )
+
+
 @attrs.frozen
 class RetryMiddleware:
-    """Re-runs the rest of the chain after a retryable failure, sleeping in between."""
+    """Re-runs the rest of the chain after a retryable failure, sleeping in between.
 
-    governor: Governor
+    Before each back-off it tells its hooks (`RetryEvent`): the log line, the
+    governor's counter and the user's `on_retry`.  A hook that raises is logged and
+    does not change what the call does.
+    """
+
+    hooks: tuple[RetryHook, ...]
     sleep: Sleep
 
     async def __call__(self, call: Call, call_next: Handler) -> Response:
@@ -190,21 +181,22 @@ class RetryMiddleware:
                 if left is not None and delay >= left:
                     raise  # a back-off past the deadline: the caller hears why, now
                 note = _give_up_note(call, policy, delay, connection) if not retry_number else ""
-                logger.warning(
-                    "%s %s attempt %d failed (%s); retrying in %.3fs%s",
-                    call.method,
-                    call.path,
-                    retry_number + 1,
-                    exc,
-                    delay,
-                    note,
+                event = RetryEvent(
+                    call.method, call.path, retry_number + 1, delay, exc, connection, note
                 )
                 if unknown is None and _outcome_unknown(exc):
                     unknown = exc
-            self.governor.retrying()
+            self._tell(event)
             # Sleeps outside the governor: a back-off holds no in-flight slot.
             await self.sleep(delay)
             if connection:
                 connection_retries += 1
             else:
                 answer_retries += 1
+
+    def _tell(self, event: RetryEvent) -> None:
+        for hook in self.hooks:
+            try:
+                hook(event)
+            except Exception:  # a monitoring hook must not change what the call does
+                logger.exception("a retry hook failed: %r", hook)

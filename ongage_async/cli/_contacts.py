@@ -230,7 +230,7 @@ def upsert(
                 )
                 started.append(operation)
                 waiting = waiting_on(client.governor, operation)
-                return await follow(view, operation.progress, waiting, operation.run)
+                return await follow(view, operation.statistics, waiting, operation.run)
 
     try:
         result = run(go)

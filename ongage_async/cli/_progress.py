@@ -52,9 +52,9 @@ def waiting_on(governor: Governor, operation: BulkOperation) -> Callable[[], Wai
     """Reads why ``operation``'s next call would wait, from ``governor``."""
 
     def read() -> Waiting:
-        budget = governor.budget_snapshot()
+        budget = governor.budget_statistics()
         # When a call of the run's level could start (counting the callers ahead of it)...
-        wait = governor.earliest_start(operation.priority)
+        wait = governor.ready_in(operation.priority)
         if wait > 0 and budget.next_free_in:  # ...but the next call, anyone's, goes sooner
             wait = min(wait, budget.next_free_in)
         return Waiting(budget.paused_for, wait)

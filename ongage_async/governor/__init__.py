@@ -6,17 +6,17 @@ budget or cap of your own (`RateBudget`, `ConcurrencyCap`). The Redis governor, 
 shares one budget across processes, is `ongage_async.redis.RedisGovernor`.
 """
 
-from .._budget import BudgetSnapshot, RateBudget, SlidingWindowBudget
+from .._budget import BudgetStatistics, RateBudget, SlidingWindowBudget
 from .._concurrency import ConcurrencyCap, LocalConcurrencyCap
-from .._governor import Governor, GovernorStats
+from .._governor import Governor, GovernorStatistics
 from .._priority import PRIORITIES, Priority, Reserve
 
 __all__ = [
     "PRIORITIES",
-    "BudgetSnapshot",
+    "BudgetStatistics",
     "ConcurrencyCap",
     "Governor",
-    "GovernorStats",
+    "GovernorStatistics",
     "LocalConcurrencyCap",
     "Priority",
     "RateBudget",

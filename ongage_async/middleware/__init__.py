@@ -3,7 +3,8 @@
 Pass `middleware=[...]` to `OngageClient` to add steps to every call's chain; each is a
 `Middleware` (`async def __call__(self, call, call_next)`) that sees a frozen `Call`.
 `CallOptions` and `SendOptions` are the options `client.request` and `client.download`
-take; `USE_CLIENT_DEFAULT` leaves one as the client (or view) has it.
+take; `USE_CLIENT_DEFAULT` leaves one as the client (or view) has it.  `RetryEvent`
+is what `OngageClient(on_retry=[...])` hooks receive before each back-off.
 """
 
 from .._call import (
@@ -17,6 +18,7 @@ from .._call import (
     UseClientDefault,
 )
 from .._credentials import Credentials
+from .._retry import RetryEvent, RetryHook
 
 __all__ = [
     "USE_CLIENT_DEFAULT",
@@ -26,6 +28,8 @@ __all__ = [
     "Credentials",
     "Handler",
     "Middleware",
+    "RetryEvent",
+    "RetryHook",
     "SendOptions",
     "UseClientDefault",
 ]

@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio
 
-from .._budget import BudgetSnapshot, SlidingWindowBudget
+from .._budget import BudgetStatistics, SlidingWindowBudget
 from .._exceptions import FallBack, GovernorUnavailableError
 from .._lanes import Lanes
 from .._priority import Priority, rank_of
@@ -55,7 +55,7 @@ class RedisRateBudget:
         self._fallback = fallback
         self._reserve = reserve
         self._pace = period / limit if pace_low else 0.0
-        self._last = BudgetSnapshot(limit, period, limit, 0, 0.0, 0.0, reserve)
+        self._last = BudgetStatistics(limit, period, limit, 0, 0.0, 0.0, reserve)
         self._lanes = Lanes()
         self._pending_pause = 0.0  # a 429's pause, not yet published to Redis
 
@@ -85,7 +85,7 @@ class RedisRateBudget:
                     "ACQUIRE_TOKEN", keys, [*args, int(more), self._pace]
                 )
             delay = max(0.0, float(wait))
-            self._last = BudgetSnapshot(
+            self._last = BudgetStatistics(
                 self._limit,
                 self._period,
                 self._limit - int(used),
@@ -147,6 +147,6 @@ class RedisRateBudget:
             with contextlib.suppress(FallBack):
                 await self._shared.run("PAUSE", [self._shared.key("pause")], [seconds])
 
-    def snapshot(self) -> BudgetSnapshot:
+    def statistics(self) -> BudgetStatistics:
         """The state seen at this process's last look (Redis is not read here)."""
         return self._last
