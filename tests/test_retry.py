@@ -285,7 +285,9 @@ async def test_retry_hooks_hear_each_retry_and_cannot_break_the_call(
         ("GET", "/api/lists/5", 2, False),
     ]
     assert isinstance(heard[0].error, ServerError) and isinstance(heard[1].error, RateLimitError)
-    assert heard[0].give_up_note.startswith("; if every attempt fails") and not heard[1].give_up_note
+    assert (
+        heard[0].give_up_note.startswith("; if every attempt fails") and not heard[1].give_up_note
+    )
     assert stats.retries == 2  # the governor is one more subscriber
     assert "a retry hook failed" in caplog.text
     assert sum("retrying in" in r.getMessage() for r in caplog.records) == 2  # the log hook
