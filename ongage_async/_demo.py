@@ -19,8 +19,8 @@ from typing import Any
 
 import anyio
 
-from ._bulk import BulkOperation, BulkProgress, BulkResult, ideal_seconds
 from ._client import OngageClient
+from .resources._bulk import BulkOperation, BulkProgress, BulkResult, ideal_seconds
 from .sandbox import Sandbox, SandboxConfig
 
 _FIRST = ("Ada", "Ben", "Chloe", "Dev", "Elena", "Farah", "Gus", "Hana", "Ivo", "June")

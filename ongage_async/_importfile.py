@@ -31,9 +31,12 @@ from typing import Any
 import anyio
 import attrs
 
-from ._bulk import _aiter  # one way to walk rows, sync or async, that yields now and then
 from ._exceptions import InvalidArgumentError
-from ._rowcodec import RowError, encode_value
+from ._rowcodec import (
+    RowError,
+    aiter_rows,  # one way to walk rows, sync or async
+    encode_value,
+)
 
 __all__ = ["ImportFile", "read_chunks", "write_import_file"]
 
@@ -118,7 +121,7 @@ async def write_import_file(
     with csv_path.open("wb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=False)
         writer = csv.writer(text, lineterminator="\n")
-        async for item in _aiter(rows):
+        async for item in aiter_rows(rows):
             number += 1
             try:
                 row = _flatten(item)

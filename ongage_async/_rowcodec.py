@@ -30,14 +30,15 @@ import datetime as dt
 import decimal
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from typing import Any
 
+import anyio
 import attrs
 
 from ._exceptions import RowError
 
-__all__ = ["RejectedRow", "RowError", "encode_row", "encode_value"]
+__all__ = ["RejectedRow", "RowError", "encode_row", "encode_value", "aiter_rows"]
 
 
 @attrs.frozen
@@ -101,3 +102,15 @@ def _key(key: Any, where: str) -> str:
         inside = f" in {where}" if where else ""
         raise RowError(f"a field name{inside} is a {type(key).__name__}, not text: {key!r:.40}")
     return key
+
+
+async def aiter_rows(rows: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:
+    """The rows, sync or async, one by one, yielding to the loop now and then."""
+    if isinstance(rows, AsyncIterable):
+        async for row in rows:
+            yield row
+        return
+    for number, row in enumerate(rows):
+        yield row
+        if number % 1000 == 999:  # a long synchronous input must not starve the workers
+            await anyio.lowlevel.checkpoint()

@@ -228,7 +228,7 @@ async def test_an_unreadable_row_is_counted_and_skipped_with_its_reason() -> Non
 
 
 async def test_a_stopped_run_tells_rows_in_flight_from_rows_never_sent() -> None:
-    from ongage_async._bulk import NEVER_SENT
+    from ongage_async.resources._bulk import NEVER_SENT
 
     sandbox = make_sandbox()
 

@@ -16,9 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ongage_async import NotFoundError
-from ongage_async._bulk import BulkOperation
 from ongage_async._chunking import list_missing
 from ongage_async.cli import app
+from ongage_async.resources._bulk import BulkOperation
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
 from .helpers import FAST_RETRY

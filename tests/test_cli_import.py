@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ongage_async._bulk import BulkResult
 from ongage_async._import import ImportProgress
 from ongage_async.cli import app
 from ongage_async.cli._contacts import _status_summary
 from ongage_async.cli._importview import ImportView
+from ongage_async.resources._bulk import BulkResult
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
 from .moto_server import (  # noqa: F401 - fixtures

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from ongage_async import AuthenticationError, BadRequestError, NotFoundError, OngageClient
-from ongage_async._bulk import ideal_seconds
 from ongage_async._chunking import list_missing, too_large
 from ongage_async._tally import NEVER_SENT
 from ongage_async.resources import BulkProgress
+from ongage_async.resources._bulk import ideal_seconds
 
 from .test_bulk import RETRY, make_sandbox, people
 from .test_bulk_input import Rewrite

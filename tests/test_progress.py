@@ -13,8 +13,8 @@ import anyio
 import pytest
 
 from ongage_async import NotFoundError
-from ongage_async._bulk import BulkProgress
 from ongage_async.cli._progress import ProgressView, Waiting, follow, waiting_on
+from ongage_async.resources._bulk import BulkProgress
 from ongage_async.sandbox import Sandbox, SandboxConfig
 
 from .helpers import FAST_RETRY

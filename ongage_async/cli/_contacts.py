@@ -15,10 +15,10 @@ from typing import Annotated, Any
 
 import typer
 
-from .._bulk import BulkOperation, BulkResult, fold_key
 from .._errors import OngageError
 from .._import import ImportResult
 from .._rowcodec import RejectedRow, encode_row
+from ..resources._bulk import BulkOperation, BulkResult, fold_key
 from ..resources.contacts import contact_row
 from ._common import (
     EXIT_API,

@@ -24,8 +24,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Column
 
-from .._bulk import BulkOperation, BulkProgress
 from .._governor import Governor
+from ..resources._bulk import BulkOperation, BulkProgress
 from ._view import View
 
 __all__ = ["ProgressView", "Waiting", "follow", "waiting_on"]

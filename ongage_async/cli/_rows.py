@@ -25,8 +25,8 @@ from typing import Any
 
 import attrs
 
-from .._bulk import NEVER_SENT, UNCONFIRMED, BulkResult
 from .._rowcodec import RejectedRow
+from ..resources._bulk import NEVER_SENT, UNCONFIRMED, BulkResult
 
 __all__ = [
     "ERROR_COLUMN",

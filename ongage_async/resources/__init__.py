@@ -6,8 +6,8 @@ Also what they take and hand back that is not a plain result: the jobs (`ImportJ
 search's `Criterion`, and the typed fields of each namespace's calls.
 """
 
-from .._bulk import BulkOperation, BulkOptions, BulkProgress, BulkResult
 from .._import import ImportProgress, ImportResult
+from ._bulk import BulkOperation, BulkOptions, BulkProgress, BulkResult
 from ._jobs import ExportJob, ImportJob, Job, SearchJob
 from .contact_activity import ContactActivityResource
 from .contact_search import ContactSearchResource, Criterion, SearchOptions

@@ -13,14 +13,15 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Ma
 from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import quote
 
-from .._bulk import BulkOperation, BulkOptions, BulkResult, _aiter, status_outcome, write_outcome
 from .._compat import Unpack
 from .._exceptions import InvalidArgumentError
 from .._import import DEFAULT_COMPRESS_ABOVE, ImportProgress, ImportResult, import_rows
+from .._rowcodec import aiter_rows
 from .._validation import contact_id as check_contact_id
 from .._validation import items_of, non_negative_int
 from ..models import Contact, ContactWriteResult, StatusChangeResult
 from ._base import APIResource, chosen_list, drop_none, list_id_of, one_of, rows_of
+from ._bulk import BulkOperation, BulkOptions, BulkResult, status_outcome, write_outcome
 from .imports import IMPORT_ACTIONS, IMPORT_TYPES, ImportsResource
 
 if TYPE_CHECKING:
@@ -653,8 +654,8 @@ async def _read_ahead(
     if isinstance(rows, Sequence) and not isinstance(rows, (str, bytes)):
         if len(rows) < count:
             return list(rows), None
-        return [], _aiter(rows)
-    source = _aiter(rows)
+        return [], aiter_rows(rows)
+    source = aiter_rows(rows)
     head = []
     async for row in source:
         head.append(row)

@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 import anyio
 import attrs
 
-from ._chunking import (
+from .._chunking import (
     chunk_bytes,
     chunk_target,
     list_missing,
@@ -63,7 +63,7 @@ from ._chunking import (
     row_bytes,
     too_large,
 )
-from ._exceptions import (
+from .._exceptions import (
     APIConnectionError,
     APIError,
     AuthenticationError,
@@ -72,9 +72,9 @@ from ._exceptions import (
     OngageError,
     PermissionDeniedError,
 )
-from ._priority import BULK_PRIORITY, Priority, check_priority
-from ._rowcodec import RejectedRow, RowError, encode_row
-from ._tally import (
+from .._priority import BULK_PRIORITY, Priority, check_priority
+from .._rowcodec import RejectedRow, RowError, aiter_rows, encode_row
+from .._tally import (
     NEVER_SENT,
     UNCONFIRMED,
     UNMENTIONED,
@@ -83,10 +83,10 @@ from ._tally import (
     status_outcome,
     write_outcome,
 )
-from ._validation import positive_int
+from .._validation import positive_int
 
 if TYPE_CHECKING:
-    from ._requester import Requester
+    from .._requester import Requester
 
 __all__ = [
     "NEVER_SENT",
@@ -513,7 +513,7 @@ class BulkOperation:
     async def _chunks(self) -> AsyncIterator[list[Row]]:
         chunk: list[Row] = []
         size = 2  # the JSON array's brackets
-        rows = _aiter(self._rows)
+        rows = aiter_rows(self._rows)
         while True:
             try:
                 raw = await anext(rows)
@@ -582,17 +582,6 @@ def _length(rows: Any) -> int | None:
         return len(rows)
     except TypeError:
         return None
-
-
-async def _aiter(rows: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:
-    if isinstance(rows, AsyncIterable):
-        async for row in rows:
-            yield row
-        return
-    for number, row in enumerate(rows):
-        yield row
-        if number % 1000 == 999:  # a long synchronous input must not starve the workers
-            await anyio.lowlevel.checkpoint()
 
 
 def ideal_seconds(calls: int, rate_limit: int, rate_period: float) -> float:
