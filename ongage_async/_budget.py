@@ -33,7 +33,7 @@ from ._lanes import Lanes
 from ._priority import Priority, rank_of
 from ._validation import non_negative_int
 
-__all__ = ["BudgetStatistics", "RateBudget", "SlidingWindowBudget"]
+__all__ = ["BudgetStatistics", "RateBudget", "SlidingWindowBudget", "BudgetLimits"]
 
 
 @attrs.frozen
@@ -59,6 +59,26 @@ class BudgetStatistics:
         elif self.available == 0 and self.next_free_in is not None:
             text += f", next call in {self.next_free_in:.1f} s"
         return text
+
+
+class BudgetLimits:
+    """What a budget was made with, read-only: `limit` calls per `period`, `reserve`."""
+
+    _limit: int
+    _period: float
+    _reserve: int
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    @property
+    def period(self) -> float:
+        return self._period
+
+    @property
+    def reserve(self) -> int:
+        return self._reserve
 
 
 @runtime_checkable
@@ -113,7 +133,7 @@ def _count(value: object, name: str, below: int) -> int:
     return count
 
 
-class SlidingWindowBudget:
+class SlidingWindowBudget(BudgetLimits):
     """A strict sliding-window budget for one process (works under asyncio and trio).
 
     ``reserve`` tokens of every window are the ``"high"`` calls' lane: while high calls
@@ -152,18 +172,6 @@ class SlidingWindowBudget:
         self._pace = self._period / limit if pace_low else 0.0
         self._paced_until = -math.inf  # no low call takes a token before this
         self._lanes = Lanes()
-
-    @property
-    def limit(self) -> int:
-        return self._limit
-
-    @property
-    def period(self) -> float:
-        return self._period
-
-    @property
-    def reserve(self) -> int:
-        return self._reserve
 
     def _collect(self, now: float) -> None:
         for cooling in self._cooling:

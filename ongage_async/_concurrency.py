@@ -19,7 +19,7 @@ import anyio
 from ._lanes import Lanes
 from ._priority import Priority, rank_of
 
-__all__ = ["ConcurrencyCap", "LocalConcurrencyCap", "SlotHold"]
+__all__ = ["ConcurrencyCap", "LocalConcurrencyCap", "SlotHold", "CapLimits"]
 
 
 @runtime_checkable
@@ -111,7 +111,22 @@ class _Slot:
         return hold
 
 
-class LocalConcurrencyCap:
+class CapLimits:
+    """What a cap was made with, read-only: `max_concurrency` slots, `reserve` of them."""
+
+    _max: int
+    _reserve: int
+
+    @property
+    def max_concurrency(self) -> int:
+        return self._max
+
+    @property
+    def reserve(self) -> int:
+        return self._reserve
+
+
+class LocalConcurrencyCap(CapLimits):
     """An in-process cap: a fair semaphore, released even on cancellation.
 
     Callers wait in line, highest priority first and FIFO within a level (``_lanes``),
@@ -142,14 +157,6 @@ class LocalConcurrencyCap:
         self._high_busy = 0  # slots held by "high" calls in flight
         self._held: list[_Hold] = []  # heap by ``until``; early-released ones linger here
         self._lanes = Lanes()
-
-    @property
-    def max_concurrency(self) -> int:
-        return self._max
-
-    @property
-    def reserve(self) -> int:
-        return self._reserve
 
     def slot(self, priority: Priority = "normal") -> AbstractAsyncContextManager[Any]:
         return _Slot(self, rank_of(priority))

@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio
 
-from .._budget import BudgetStatistics, SlidingWindowBudget
+from .._budget import BudgetLimits, BudgetStatistics, SlidingWindowBudget
 from .._exceptions import FallBack, GovernorUnavailableError
 from .._lanes import Lanes
 from .._priority import Priority, rank_of
@@ -34,7 +34,7 @@ __all__ = ["RedisRateBudget"]
 _LONGEST_LOOK = 0.25
 
 
-class RedisRateBudget:
+class RedisRateBudget(BudgetLimits):
     """The account budget in Redis (implements :class:`~ongage_async.governor.RateBudget`)."""
 
     def __init__(
@@ -58,18 +58,6 @@ class RedisRateBudget:
         self._last = BudgetStatistics(limit, period, limit, 0, 0.0, 0.0, reserve)
         self._lanes = Lanes()
         self._pending_pause = 0.0  # a 429's pause, not yet published to Redis
-
-    @property
-    def limit(self) -> int:
-        return self._limit
-
-    @property
-    def period(self) -> float:
-        return self._period
-
-    @property
-    def reserve(self) -> int:
-        return self._reserve
 
     def _keys(self) -> list[str]:
         names = ("tokens", "pause", "htokens", "twait:0", "twait:1", "pace")

@@ -18,7 +18,7 @@ from typing import Any
 
 import anyio
 
-from .._concurrency import LocalConcurrencyCap, SlotHold
+from .._concurrency import CapLimits, LocalConcurrencyCap, SlotHold
 from .._exceptions import FallBack, GovernorUnavailableError
 from .._lanes import Lanes
 from .._priority import Priority, rank_of
@@ -112,7 +112,7 @@ class _Lease:
         return _LeaseHold(cap, self._id, until)
 
 
-class RedisConcurrencyCap:
+class RedisConcurrencyCap(CapLimits):
     """The in-flight cap as leases in Redis (a :class:`~ongage_async.governor.ConcurrencyCap`).
 
     A live worker renews its leases: one renewer task per cap renews every lease it
@@ -139,14 +139,6 @@ class RedisConcurrencyCap:
         self._keys = [key("leases"), key("hleases"), key("lwait:0"), key("lwait:1")]
         self._live: set[str] = set()  # the leases this process holds and renews
         self._renewer: asyncio.Task[None] | None = None
-
-    @property
-    def max_concurrency(self) -> int:
-        return self._max
-
-    @property
-    def reserve(self) -> int:
-        return self._reserve
 
     def slot(self, priority: Priority = "normal") -> AbstractAsyncContextManager[Any]:
         return _Lease(self, priority)
