@@ -100,8 +100,11 @@ class RateBudget(Protocol):
         """Wait for a token, hold it while the call runs, and let it cool afterwards."""
         ...
 
-    def pause(self, seconds: float) -> None:
-        """Hand out no token for ``seconds`` (after a 429: the budget is the account's)."""
+    async def pause(self, seconds: float) -> None:
+        """Hand out no token for ``seconds`` (after a 429: the budget is the account's).
+
+        Async, so a shared budget can tell every process before it returns.
+        """
         ...
 
     def statistics(self) -> BudgetStatistics: ...
@@ -239,7 +242,7 @@ class SlidingWindowBudget(BudgetLimits):
     def spend(self, priority: Priority = "normal") -> AbstractAsyncContextManager[None]:
         return _Spend(self, rank_of(priority))
 
-    def pause(self, seconds: float) -> None:
+    async def pause(self, seconds: float) -> None:
         # NaN and infinity are no length of time: a pause without a bound would stop
         # every call of the process for good, so they pause nothing.
         if 0 < seconds < math.inf:

@@ -239,11 +239,11 @@ class Governor:
         _prune(self._holds)
         return len(self._holds)
 
-    def record_rate_limit(self, pause: float) -> None:
+    async def record_rate_limit(self, pause: float) -> None:
         """Record a 429 and pause every caller for ``pause`` seconds."""
         self._rate_limited += 1
         self._follow_run()
-        self.budget.pause(pause)
+        await self.budget.pause(pause)
 
     def record_retry(self, event: RetryEvent | None = None) -> None:
         """Count a retry: the governor's hook on every client's retries (`RetryEvent`)."""

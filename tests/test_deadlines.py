@@ -35,7 +35,7 @@ async def test_a_spent_budget_fails_at_once_with_when_it_frees_up() -> None:
 async def test_a_pause_longer_than_the_deadline_fails_at_once() -> None:
     sandbox = Sandbox()
     async with sandbox.client(deadline=1.0) as client:
-        client.governor.record_rate_limit(600)
+        await client.governor.record_rate_limit(600)
         with pytest.raises(BudgetExhaustedError) as caught:
             await client.lists.get(sandbox.config.default_list_id)
     assert caught.value.retry_after > 500

@@ -98,7 +98,7 @@ async def test_in_flight_cap_holds() -> None:
 async def test_a_429_pauses_every_caller() -> None:
     governor = Governor.local(rate_limit=100, rate_period=1, max_concurrency=10)
     paused_at = anyio.current_time()
-    governor.record_rate_limit(0.2)
+    await governor.record_rate_limit(0.2)
     assert governor.statistics().budget.paused_for > 0.1
     assert governor.statistics().rate_limited == 1
     starts: list[float] = []

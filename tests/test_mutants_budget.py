@@ -16,18 +16,18 @@ from .helpers import task_group
 
 async def test_a_later_shorter_pause_never_cuts_a_longer_one_short() -> None:
     budget = SlidingWindowBudget(10, 1.0)
-    budget.pause(10.0)
-    budget.pause(0.5)
+    await budget.pause(10.0)
+    await budget.pause(0.5)
     assert 9.0 < budget.statistics().paused_for <= 10.0
-    budget.pause(20.0)  # a longer one does extend it
+    await budget.pause(20.0)  # a longer one does extend it
     assert 19.0 < budget.statistics().paused_for <= 20.0
 
 
 async def test_a_call_waits_out_the_longest_of_two_pauses() -> None:
     governor = Governor.local(rate_limit=10, rate_period=1.0, max_concurrency=2)
     paused_at = anyio.current_time()
-    governor.record_rate_limit(0.3)
-    governor.record_rate_limit(0.01)
+    await governor.record_rate_limit(0.3)
+    await governor.record_rate_limit(0.01)
     with anyio.fail_after(5):
         async with governor.call():
             started = anyio.current_time()
@@ -183,14 +183,14 @@ def test_a_token_given_back_on_a_clock_that_stepped_back_cools_in_order() -> Non
     assert budget._free == 3
 
 
-def test_shifting_the_clock_moves_every_stored_time(clock: Clock) -> None:
+async def test_shifting_the_clock_moves_every_stored_time(clock: Clock) -> None:
     budget = SlidingWindowBudget(2, 1.0, pace_low=True)
     assert budget._take(0.0, 2) is None  # the next low call is due at 0.5
     assert budget._take(0.0, 0) is None
     budget._give_back(0.0, 0)
     budget._give_back(0.0, 1)
     clock.now = 0.0
-    budget.pause(2.0)
+    await budget.pause(2.0)
     budget.shift_clock(10.0)
     assert budget._take(11.5, 1) == 12.0  # the pause moved to 12.0
     assert budget._take(12.0, 2) is None  # the tokens moved to 11.0
@@ -210,7 +210,7 @@ def test_earliest_counts_tokens_cooled_since_the_last_look(clock: Clock) -> None
     assert budget.earliest("high") == 0.0
 
 
-def test_earliest_is_when_a_cooling_token_comes_back(clock: Clock) -> None:
+async def test_earliest_is_when_a_cooling_token_comes_back(clock: Clock) -> None:
     budget = SlidingWindowBudget(1, 1.0)
     assert budget._take(0.0, 1) is None
     clock.now = 0.25
@@ -220,7 +220,7 @@ def test_earliest_is_when_a_cooling_token_comes_back(clock: Clock) -> None:
     assert budget.earliest("normal") == 0.75
     assert budget.earliest("high") == 0.75
     clock.now = 0.25
-    budget.pause(2.0)
+    await budget.pause(2.0)
     assert budget.earliest("normal") == 2.0
 
 

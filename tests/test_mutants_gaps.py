@@ -43,7 +43,7 @@ async def test_a_429_pauses_the_local_share_when_redis_is_down() -> None:
         async with gov.call():  # Redis is found gone: the local share serves
             pass
         paused_at = anyio.current_time()
-        gov.record_rate_limit(0.3)
+        await gov.record_rate_limit(0.3)
         async with gov.call():
             started = anyio.current_time()
     assert started - paused_at >= 0.3 - 0.005

@@ -95,7 +95,7 @@ class Budget:
         self.levels.append(level)
         yield
 
-    def pause(self, seconds: float) -> None:
+    async def pause(self, seconds: float) -> None:
         pass
 
     def statistics(self) -> BudgetStatistics:
@@ -182,7 +182,7 @@ def test_a_new_run_reads_the_budget_on_its_own_clock(look: str) -> None:
 
 def test_a_pause_in_a_new_run_is_on_its_clock() -> None:
     async def second(governor: Governor) -> float:
-        governor.record_rate_limit(5.0)  # the first use in this run
+        await governor.record_rate_limit(5.0)  # the first use in this run
         return governor.statistics().budget.paused_for
 
     assert 4.0 < _in_two_trio_runs(_spend_the_only_token, second) <= 5.0

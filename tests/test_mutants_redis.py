@@ -39,10 +39,10 @@ async def test_a_shorter_pause_never_shrinks_a_longer_shared_one(redis_url: str)
     with anyio.fail_after(5):
         async with second.call():
             async with first.call():
-                first.record_rate_limit(5.0)  # published to every process at the exit
-            assert (await second.state())["paused_for"] > 4.0
-            second.record_rate_limit(0.2)  # a later, shorter pause from another process
-    assert (await first.state())["paused_for"] > 4.0
+                await first.record_rate_limit(5.0)  # published to every process at once
+            assert (await second.shared_statistics()).paused_for > 4.0
+            await second.record_rate_limit(0.2)  # a later, shorter pause from another process
+    assert (await first.shared_statistics()).paused_for > 4.0
     await first.aclose()
     await second.aclose()
 
@@ -56,7 +56,7 @@ async def test_a_live_calls_lease_outlives_its_ttl_for_every_process(redis_url: 
             async with other.cap.slot():
                 pytest.fail("a second process took the only slot while it was held")
         assert waited.cancelled_caught
-        assert (await other.state())["leases"] == 1
+        assert (await other.shared_statistics()).leases == 1
     with anyio.fail_after(5):  # and once it is given back, the other gets it
         async with other.cap.slot():
             pass
@@ -150,8 +150,8 @@ async def test_a_caller_cancelled_as_redis_grants_gives_the_grant_back(
             # The cap's slot alone for a lease: nothing else after it would notice.
             async with gov.call() if script == "ACQUIRE_TOKEN" else gov.cap.slot():
                 pytest.fail("the cancelled caller got into its block")
-        state = await gov.state()
-    assert (state["tokens_in_use"], state["leases"]) == (0, 0)
+        state = await gov.shared_statistics()
+    assert (state.tokens_in_use, state.leases) == (0, 0)
     await gov.aclose()
 
 
@@ -169,9 +169,9 @@ async def test_a_call_cancelled_in_its_block_gives_back_its_lease_and_cools_its_
             async with gov.call():
                 scope.cancel()
                 await anyio.sleep(1)
-        state = await gov.state()
-    assert state["leases"] == 0
-    assert state["tokens_in_use"] == 1 and state["next_free_in"] <= 2.0  # not held 300 s
+        state = await gov.shared_statistics()
+    assert state.leases == 0
+    assert state.tokens_in_use == 1 and state.next_free_in <= 2.0  # not held 300 s
     await gov.aclose()
 
 
@@ -242,15 +242,15 @@ async def test_the_budgets_snapshot_is_what_redis_last_said(redis_url: str) -> N
     await gov.aclose()
 
 
-async def test_a_pause_is_published_once(redis_url: str) -> None:
+async def test_a_pause_is_published_before_record_rate_limit_returns(redis_url: str) -> None:
+    # The pause is told to every process at once (an async pause), inside the call:
+    # no other process may start a call between the 429 and the pause in Redis.
     gov = governor(redis_url)
-    budget = gov._redis_budget
     with anyio.fail_after(5):
         async with gov.call():
-            gov.record_rate_limit(0.05)
-            assert budget.pause_pending
-        assert not budget.pause_pending
-        assert (await gov.state())["paused_for"] <= 0.05
+            await gov.record_rate_limit(0.5)
+            shared = await gov.shared_statistics()
+            assert 0.3 < shared.paused_for <= 0.5
     await gov.aclose()
 
 
@@ -360,7 +360,7 @@ async def test_a_slot_held_past_its_time_is_free_at_once(redis_url: str) -> None
     slot = gov.cap.slot()
     await slot.__aenter__()
     await slot.hold(anyio.current_time() - 1)  # type: ignore[attr-defined]
-    assert (await gov.state())["leases"] == 0
+    assert (await gov.shared_statistics()).leases == 0
     await gov.aclose()
 
 
@@ -370,7 +370,7 @@ async def test_a_held_slot_is_no_longer_renewed(redis_url: str) -> None:
     await slot.__aenter__()
     await slot.hold(anyio.current_time() + 0.05)  # type: ignore[attr-defined]
     await anyio.sleep(0.5)
-    assert (await gov.state())["leases"] == 0
+    assert (await gov.shared_statistics()).leases == 0
     await gov.aclose()
 
 
@@ -418,7 +418,7 @@ async def test_with_redis_down_a_pause_is_not_sent_there() -> None:
     counts = count_scripts(gov)
     with anyio.fail_after(5):
         async with gov.call():
-            gov.record_rate_limit(0.01)
+            await gov.record_rate_limit(0.01)
     assert counts["PAUSE"] == 0
     await gov.aclose()
 
@@ -435,10 +435,10 @@ async def test_a_429_met_by_a_call_then_cancelled_still_pauses_every_process(
     with anyio.fail_after(5):
         with anyio.CancelScope() as scope:
             async with gov.call():
-                gov.record_rate_limit(5.0)
+                await gov.record_rate_limit(5.0)
                 scope.cancel()
                 await anyio.sleep(1)
-        assert (await gov.state())["paused_for"] > 4.0
+        assert (await gov.shared_statistics()).paused_for > 4.0
     await gov.aclose()
 
 

@@ -135,7 +135,7 @@ async def test_without_a_retry_policy_a_pause_is_bounded_by_the_default_max_dela
 @pytest.mark.parametrize("seconds", [math.inf, math.nan, -5.0])
 async def test_the_budget_refuses_a_pause_without_a_bound(seconds: float) -> None:
     budget = SlidingWindowBudget(10, 1.0)
-    budget.pause(seconds)
+    await budget.pause(seconds)
     assert budget.statistics().paused_for == 0.0
     async with budget.spend():  # not stopped for good
         pass

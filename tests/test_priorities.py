@@ -206,7 +206,7 @@ async def test_cancelling_the_head_waiting_on_time_passes_its_turn_on() -> None:
     # The head of the budget's line sleeps until a token cools; cancelled, the next head
     # must look at once (the pause has ended by then), not sleep for good.
     budget = SlidingWindowBudget(5, 60)
-    budget.pause(0.05)
+    await budget.pause(0.05)
     order: list[str] = []
     async with task_group() as tg:
         scopes = await queue_up(tg, budget.spend, ["high", "low"], order)
@@ -218,7 +218,7 @@ async def test_cancelling_the_head_waiting_on_time_passes_its_turn_on() -> None:
 async def test_random_cancellations_keep_the_order_and_leak_nothing() -> None:
     rng = random.Random(13)
     governor = Governor.local(40, 0.05, 3, reserve=Reserve(share=0.1, slots=1))
-    governor.budget.pause(0.02)  # everyone queues, in a known order of arrival
+    await governor.budget.pause(0.02)  # everyone queues, in a known order of arrival
     entered: list[tuple[int, int]] = []  # (rank, arrival) of each that got in
     levels: list[Priority] = ["high", "normal", "low"]
 
@@ -465,8 +465,8 @@ async def test_a_budget_without_levels_still_serves_every_level() -> None:
         def spend(self) -> Any:
             return self.inner.spend()
 
-        def pause(self, seconds: float) -> None:
-            self.inner.pause(seconds)
+        async def pause(self, seconds: float) -> None:
+            await self.inner.pause(seconds)
 
         def statistics(self) -> BudgetStatistics:
             return self.inner.statistics()

@@ -211,5 +211,5 @@ async def test_waiting_on_reads_the_governor_s_pause_and_budget() -> None:
         await client.lists.list()
         await client.lists.list()  # the budget (2 a minute) is spent
         assert read().next_call_in > 50
-        client.governor.record_rate_limit(58.0)
+        await client.governor.record_rate_limit(58.0)
         assert 57 < read().paused_for <= 58

@@ -63,8 +63,8 @@ async def test_window_and_cap_hold_across_governors(redis_url: str) -> None:
     assert len(starts) == 60
     assert most_in_any_window(starts, 0.3) <= 15
     assert peak == 4
-    state = await first.state()
-    assert state["leases"] == 0
+    state = await first.shared_statistics()
+    assert state.leases == 0
 
 
 async def test_no_two_acquirers_get_the_last_token(redis_url: str) -> None:
@@ -86,7 +86,7 @@ async def test_no_two_acquirers_get_the_last_token(redis_url: str) -> None:
                 tg.start_soon(take, first if n % 2 else second)
             await all_granted.wait()
             # Redis runs one script at a time: a 51st grant would be counted by now.
-            assert (await first.state())["tokens_in_use"] == 50
+            assert (await first.shared_statistics()).tokens_in_use == 50
             tg.cancel_scope.cancel()
     assert granted == 50
 
@@ -136,7 +136,7 @@ async def leases_while_held(gov: RedisGovernor, seconds: float, every: float) ->
     seen = set()
     for _ in range(round(seconds / every)):
         await anyio.sleep(every)
-        seen.add(int((await gov.state())["leases"]))
+        seen.add(int((await gov.shared_statistics()).leases))
     return seen
 
 
@@ -147,15 +147,15 @@ async def test_live_workers_renew_their_leases(redis_url: str) -> None:
     async with gov.cap.slot():
         # The call outlives four lease periods; at every look its lease is still there.
         assert await leases_while_held(gov, 1.2, 0.1) == {1}
-    assert (await gov.state())["leases"] == 0
+    assert (await gov.shared_statistics()).leases == 0
 
 
 async def test_a_429_in_one_process_pauses_the_others(redis_url: str) -> None:
     first, second = pair(redis_url, rate_limit=100, rate_period=1.0)
     async with first.call():
-        first.record_rate_limit(0.3)
+        await first.record_rate_limit(0.3)
     paused_at = time.monotonic()
-    assert (await second.state())["paused_for"] > 0.1
+    assert (await second.shared_statistics()).paused_for > 0.1
     async with second.call():
         started = time.monotonic()
     assert started - paused_at >= 0.25
@@ -257,7 +257,7 @@ async def test_an_error_in_the_block_comes_out_as_raised_not_in_a_group(redis_ur
     with pytest.raises(KeyError):
         async with gov.cap.slot():
             raise KeyError("mine")
-    assert (await gov.state())["leases"] == 0
+    assert (await gov.shared_statistics()).leases == 0
     await gov.aclose()
 
 
@@ -281,7 +281,7 @@ async def test_api_errors_are_typed_and_retried_under_a_redis_governor(redis_url
         with pytest.raises(RateLimitError):
             await bare.lists.get(list_id)
     assert [call.status for call in sandbox.recorder.calls] == [404, 500, 200, 429, 200, 500, 429]
-    assert (await gov.state())["leases"] == 0
+    assert (await gov.shared_statistics()).leases == 0
     await gov.aclose()
 
 
@@ -310,7 +310,7 @@ async def test_one_renewer_renews_every_lease_and_stops_when_none_is_held(redis_
     async with gov.cap.slot(), gov.cap.slot(), gov.cap.slot():
         # The calls outlive four lease periods; at every look their leases are there.
         assert await leases_while_held(gov, 0.6, 0.05) == {3}
-    assert (await gov.state())["leases"] == 0
+    assert (await gov.shared_statistics()).leases == 0
     assert not gov._redis_cap._live  # the renewer ends at its next look
     await gov.aclose()
     assert gov._redis_cap._renewer is None
@@ -334,22 +334,22 @@ async def test_calls_cut_short_on_the_wire_keep_their_leases_across_processes(
         async with cutting, following:
             await cut_short(cutting, admissions, list_id)
             assert first.statistics().held == 10
-            assert (await second.state())["leases"] == 10  # every process counts them
+            assert (await second.shared_statistics()).leases == 10  # every process counts them
             # Another process's next calls wait for the server, and draw no 429.
             with anyio.fail_after(5):
                 async with task_group() as tg:
                     for _ in range(10):
                         tg.start_soon(following.lists.get, list_id)
             assert sandbox.recorder.rejected_429 == 0
-            assert (await first.state())["leases"] == 0
+            assert (await first.shared_statistics()).leases == 0
             assert first.statistics().held == 0
 
             # Closing the client gives its kept leases back at once.
             closing = OngageClient(**options, governor=first, timeout=30.0)
             async with closing:
                 await cut_short(closing, admissions, list_id)
-                assert (await first.state())["leases"] == 10
-            assert (await first.state())["leases"] == 0
+                assert (await first.shared_statistics()).leases == 10
+            assert (await first.shared_statistics()).leases == 0
             assert first.statistics().held == 0
     await first.aclose()
     await second.aclose()

@@ -60,7 +60,7 @@ async def test_the_budgets_reserve_is_kept_for_high_calls_across_processes(
                 async with web.call("high"):  # the reserve, at once, in another process
                     got.append(f"high{n}")
             assert len(got) == 10 and "normal" not in got
-            assert (await web.state())["tokens_in_use"] == 10
+            assert (await web.shared_statistics()).tokens_in_use == 10
             tg.cancel_scope.cancel()
     for gov in (bulk, web):
         await gov.aclose()
@@ -77,10 +77,10 @@ async def test_the_caps_reserve_is_kept_for_high_calls_across_processes(redis_ur
                 await anyio.sleep(0.01)
             async with web.call("high"):
                 got.append("high")
-                assert (await web.state())["leases"] == 3
+                assert (await web.shared_statistics()).leases == 3
             assert sorted(n[:3] for n in got) == ["hig", "low", "low"]  # the third low waits
             tg.cancel_scope.cancel()
-    assert (await web.state())["leases"] == 0
+    assert (await web.shared_statistics()).leases == 0
     for gov in (bulk, web):
         await gov.aclose()
 

@@ -79,7 +79,10 @@ class GovernorMiddleware:
                     call.path,
                     pause,
                 )
-                self.governor.record_rate_limit(pause)
+                # Shielded: a pause half told (this process, not Redis) would let the
+                # other processes hammer the account.
+                with anyio.CancelScope(shield=True):
+                    await self.governor.record_rate_limit(pause)
                 raise
             except anyio.get_cancelled_exc_class():
                 sent_at = wire.sent_at  # None: not a byte went out, nothing runs anywhere

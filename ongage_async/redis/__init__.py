@@ -4,9 +4,15 @@ Needs the ``[redis]`` extra (redis-py).  See :mod:`ongage_async.redis._governor`
 """
 
 from .._exceptions import GovernorUnavailableError
-from ._governor import RedisConcurrencyCap, RedisGovernor, RedisRateBudget
+from ._governor import RedisConcurrencyCap, RedisGovernor, RedisRateBudget, SharedStatistics
 
-__all__ = ["GovernorUnavailableError", "RedisConcurrencyCap", "RedisGovernor", "RedisRateBudget"]
+__all__ = [
+    "GovernorUnavailableError",
+    "RedisConcurrencyCap",
+    "RedisGovernor",
+    "RedisRateBudget",
+    "SharedStatistics",
+]
 
 # Tracebacks name the public path, as the package's other errors do.
 GovernorUnavailableError.__module__ = __name__

@@ -10,6 +10,7 @@ leave free as much of the reserve as the high calls are not using, as in
 from __future__ import annotations
 
 import contextlib
+import math
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -57,7 +58,6 @@ class RedisRateBudget(BudgetLimits):
         self._pace = period / limit if pace_low else 0.0
         self._last = BudgetStatistics(limit, period, limit, 0, 0.0, 0.0, reserve)
         self._lanes = Lanes()
-        self._pending_pause = 0.0  # a 429's pause, not yet published to Redis
 
     def _keys(self) -> list[str]:
         names = ("tokens", "pause", "htokens", "twait:0", "twait:1", "pace")
@@ -119,19 +119,10 @@ class RedisRateBudget(BudgetLimits):
                 else:
                     await fallback_cm.__aexit__(None, None, None)
 
-    def pause(self, seconds: float) -> None:
-        self._fallback.pause(seconds)
-        self._pending_pause = max(self._pending_pause, seconds)
-
-    @property
-    def pause_pending(self) -> bool:
-        """Whether a pause waits to be published to every process."""
-        return self._pending_pause > 0
-
-    async def share_pause(self) -> None:
-        """Publish a pause to every process (the governor calls this after a 429)."""
-        seconds, self._pending_pause = self._pending_pause, 0.0
-        if seconds > 0 and self._shared.usable():
+    async def pause(self, seconds: float) -> None:
+        """Pause this process at once, then every process through Redis."""
+        await self._fallback.pause(seconds)
+        if 0 < seconds < math.inf and self._shared.usable():
             with contextlib.suppress(FallBack):
                 await self._shared.run("PAUSE", [self._shared.key("pause")], [seconds])
 

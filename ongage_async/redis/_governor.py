@@ -30,20 +30,44 @@ redis-py's asyncio client runs on asyncio only, so this governor does too.
 from __future__ import annotations
 
 import os
-from typing import Any, Literal, cast
+from typing import Literal
 
-import anyio
+import attrs
 
 from .._budget import SlidingWindowBudget
 from .._concurrency import LocalConcurrencyCap
 from .._exceptions import ConfigurationError, GovernorUnavailableError
-from .._governor import Attempt, Governor
-from .._priority import Priority, Reserve, as_reserve
+from .._governor import Governor
+from .._model import Model
+from .._priority import Reserve, as_reserve
 from ._budget import RedisRateBudget
 from ._cap import RedisConcurrencyCap
 from ._shared import Shared
 
-__all__ = ["GovernorUnavailableError", "RedisConcurrencyCap", "RedisGovernor", "RedisRateBudget"]
+__all__ = [
+    "GovernorUnavailableError",
+    "RedisConcurrencyCap",
+    "RedisGovernor",
+    "RedisRateBudget",
+    "SharedStatistics",
+]
+
+
+@attrs.frozen
+class SharedStatistics(Model):
+    """The budget and the cap as Redis holds them for every process.
+
+    Attributes:
+        tokens_in_use: Tokens taken in the current window, by every process.
+        leases: Slots held by calls in flight, by every process.
+        paused_for: Seconds left of a shared pause after a 429 (0: none).
+        next_free_in: Seconds before the next token frees up (0: one is free now).
+    """
+
+    tokens_in_use: int
+    leases: int
+    paused_for: float
+    next_free_in: float
 
 
 class RedisGovernor(Governor):
@@ -111,37 +135,17 @@ class RedisGovernor(Governor):
         self._redis_budget = budget
         self._redis_cap = cap
 
-    def call(self, priority: Priority = "normal") -> Attempt:
-        return _SharingAttempt(self, priority)
+    async def shared_statistics(self) -> SharedStatistics:
+        """The shared state as Redis has it now: tokens in use, leases, pause, next free.
 
-    async def state(self) -> dict[str, float]:
-        """The shared state as Redis has it now: tokens in use, leases, pause, next free."""
+        `statistics()` is this process's counters; this reads every process's, in Redis.
+        """
         keys = [self._shared.key(k) for k in ("tokens", "leases", "pause")]
         tokens, leases, paused, next_free = await self._shared.run("STATE", keys, [])
-        return {
-            "tokens_in_use": int(tokens),
-            "leases": int(leases),
-            "paused_for": float(paused),
-            "next_free_in": float(next_free),
-        }
+        return SharedStatistics(int(tokens), int(leases), float(paused), float(next_free))
 
     async def aclose(self) -> None:
         await self._redis_cap.aclose()
         # The pool was handed to the client, so the client's aclose() alone leaves its
         # connections open (redis-py closes only a pool it made itself).
         await self._shared.redis.aclose(close_connection_pool=True)
-
-
-class _SharingAttempt(Attempt):
-    """An attempt that publishes to every process a 429 it met (a pause)."""
-
-    __slots__ = ()
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        try:
-            await super().__aexit__(*exc_info)
-        finally:
-            budget = cast(RedisGovernor, self._governor)._redis_budget
-            if budget.pause_pending:
-                with anyio.CancelScope(shield=True):
-                    await budget.share_pause()
