@@ -81,6 +81,42 @@ class GovernorStatistics:
         return f"<GovernorStatistics: {', '.join(parts)}; budget {self.budget.describe()}>"
 
 
+@attrs.define
+class Counters:
+    """What the governor counts, changed only through these methods (an `Attempt`'s
+    way in and out, a 429, a retry), read by `Governor.statistics()`."""
+
+    started: int = 0
+    in_flight: int = 0
+    peak: int = 0
+    waiting: int = 0
+    rate_limited: int = 0
+    retries: int = 0
+    wait_time: float = 0.0
+    waiting_at: list[int] = attrs.field(factory=lambda: [0] * len(PRIORITIES))
+
+    def queue(self, rank: int) -> None:
+        """A caller of level ``rank`` starts to wait for a slot and a token."""
+        self.waiting += 1
+        self.waiting_at[rank] += 1
+
+    def unqueue(self, rank: int) -> None:
+        """It stops waiting: admitted, refused or cancelled."""
+        self.waiting -= 1
+        self.waiting_at[rank] -= 1
+
+    def admit(self, waited: float) -> None:
+        """An attempt got its slot and its token after ``waited`` seconds."""
+        self.wait_time += waited
+        self.started += 1
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+
+    def finish(self) -> None:
+        """An admitted attempt ended, however."""
+        self.in_flight -= 1
+
+
 class Attempt:
     """One attempt's hold on the governor: a slot first, then a token (see the module).
 
@@ -110,8 +146,8 @@ class Attempt:
         gov = self._governor
         gov._follow_run()
         queued_at = anyio.current_time()
-        gov._waiting += 1
-        gov._waiting_at[self._rank] += 1
+        counters = gov.counters
+        counters.queue(self._rank)
         try:
             await self._slot.__aenter__()
             try:
@@ -120,16 +156,12 @@ class Attempt:
                 await self._slot.__aexit__(None, None, None)
                 raise
         finally:
-            gov._waiting -= 1
-            gov._waiting_at[self._rank] -= 1
-        gov._wait_time += anyio.current_time() - queued_at
-        gov._started += 1
-        gov._in_flight += 1
-        gov._peak = max(gov._peak, gov._in_flight)
+            counters.unqueue(self._rank)
+        counters.admit(anyio.current_time() - queued_at)
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        self._governor._in_flight -= 1
+        self._governor.counters.finish()
         try:
             await self._spend.__aexit__(*exc_info)
         finally:
@@ -163,14 +195,8 @@ class Governor:
         # A third-party budget or cap may predate priorities: it then serves all alike.
         self._spend_for = _by_priority(budget.spend)
         self._slot_for = _by_priority(cap.slot)
-        self._waiting_at = [0] * len(PRIORITIES)
-        self._started = 0
-        self._in_flight = 0
-        self._peak = 0
-        self._waiting = 0
-        self._rate_limited = 0
-        self._retries = 0
-        self._wait_time = 0.0
+        #: The counters `statistics()` reports; an `Attempt` moves them as it goes.
+        self.counters = Counters()
         self._holds: set[SlotHold] = set()
         # The last event loop run that used this governor, its library and clock offset
         # (anyio.current_time() - time.perf_counter()).
@@ -241,27 +267,28 @@ class Governor:
 
     async def record_rate_limit(self, pause: float) -> None:
         """Record a 429 and pause every caller for ``pause`` seconds."""
-        self._rate_limited += 1
+        self.counters.rate_limited += 1
         self._follow_run()
         await self.budget.pause(pause)
 
     def record_retry(self, event: RetryEvent | None = None) -> None:
         """Count a retry: the governor's hook on every client's retries (`RetryEvent`)."""
-        self._retries += 1
+        self.counters.retries += 1
 
     def statistics(self) -> GovernorStatistics:
         """The counters as a frozen snapshot."""
+        counters = self.counters
         return GovernorStatistics(
-            calls_started=self._started,
-            in_flight=self._in_flight,
-            peak_in_flight=self._peak,
-            waiting=self._waiting,
-            rate_limited=self._rate_limited,
-            retries=self._retries,
-            wait_time=self._wait_time,
+            calls_started=counters.started,
+            in_flight=counters.in_flight,
+            peak_in_flight=counters.peak,
+            waiting=counters.waiting,
+            rate_limited=counters.rate_limited,
+            retries=counters.retries,
+            wait_time=counters.wait_time,
             budget=self.budget_statistics(),
             held=self._held() if self._holds else 0,
-            waiting_by_priority=dict(zip(PRIORITIES, self._waiting_at, strict=True)),
+            waiting_by_priority=dict(zip(PRIORITIES, counters.waiting_at, strict=True)),
         )
 
     def budget_statistics(self) -> BudgetStatistics:
