@@ -310,66 +310,74 @@ class OngageClient:
 
     # -- the namespaces: each made on first use, and a view's bound to the view ---------
 
-    lists = namespace(resources.ListsResource)
+    lists: namespace[resources.ListsResource] = namespace(resources.ListsResource)
     """Lists: `get`, `list`, `iter`, `create`, `update`, `copy`, `delete`. See
     [`client.lists`][ongage_async.resources.ListsResource].
     """
 
-    contacts = namespace(resources.ContactsResource)
+    contacts: namespace[resources.ContactsResource] = namespace(resources.ContactsResource)
     """Contacts: `create`, `update`, `get`, `get_by_id`, `find`, `change_status`, ...; and
     `upsert_many` for any number. See
     [`client.contacts`][ongage_async.resources.ContactsResource].
     """
 
-    imports = namespace(resources.ImportsResource)
+    imports: namespace[resources.ImportsResource] = namespace(resources.ImportsResource)
     """Imports (asynchronous jobs): `create`, `job`, `get`, `list`, `iter`. See
     [`client.imports`][ongage_async.resources.ImportsResource].
     """
 
-    exports = namespace(resources.ExportsResource)
+    exports: namespace[resources.ExportsResource] = namespace(resources.ExportsResource)
     """Exports (asynchronous jobs, a ZIP): `create`, `job`. See
     [`client.exports`][ongage_async.resources.ExportsResource].
     """
 
-    transactional = namespace(resources.TransactionalResource)
+    transactional: namespace[resources.TransactionalResource] = namespace(
+        resources.TransactionalResource
+    )
     """Transactional sends (`send`, `send_content`) and campaigns. See
     [`client.transactional`][ongage_async.resources.TransactionalResource].
     """
 
-    reports = namespace(resources.ReportsResource)
+    reports: namespace[resources.ReportsResource] = namespace(resources.ReportsResource)
     """Reports: `query`, `daily`. See [`client.reports`][ongage_async.resources.ReportsResource]."""
 
-    contact_search = namespace(resources.ContactSearchResource)
+    contact_search: namespace[resources.ContactSearchResource] = namespace(
+        resources.ContactSearchResource
+    )
     """Contact searches (asynchronous jobs): `create`, `job`, `get`, `list`, `delete`. See
     [`client.contact_search`][ongage_async.resources.ContactSearchResource].
     """
 
-    contact_activity = namespace(resources.ContactActivityResource)
+    contact_activity: namespace[resources.ContactActivityResource] = namespace(
+        resources.ContactActivityResource
+    )
     """Contact activity reports (asynchronous jobs), as contact searches. See
     [`client.contact_activity`][ongage_async.resources.ContactActivityResource].
     """
 
-    segments = namespace(resources.SegmentsResource)
+    segments: namespace[resources.SegmentsResource] = namespace(resources.SegmentsResource)
     """Segments: `get`, `list`, `iter`, `create`, `update`, `delete`. See
     [`client.segments`][ongage_async.resources.SegmentsResource].
     """
 
-    mailings = namespace(resources.MailingsResource)
+    mailings: namespace[resources.MailingsResource] = namespace(resources.MailingsResource)
     """Mailings: `get`, `list`, `iter`, `create`, `update`, `delete`, `abort`, `cancel`,
     `unschedule`. See [`client.mailings`][ongage_async.resources.MailingsResource].
     """
 
-    emails = namespace(resources.EmailsResource)
+    emails: namespace[resources.EmailsResource] = namespace(resources.EmailsResource)
     """E-mail messages (paged by `page`/`page_size`). See
     [`client.emails`][ongage_async.resources.EmailsResource].
     """
 
-    list_fields = namespace(resources.ListFieldsResource)
+    list_fields: namespace[resources.ListFieldsResource] = namespace(resources.ListFieldsResource)
     """List fields, and `all_lists` (one field in every list). See
     [`client.list_fields`][ongage_async.resources.ListFieldsResource].
     """
 
-    esp_connections = namespace(resources.EspConnectionsResource)
+    esp_connections: namespace[resources.EspConnectionsResource] = namespace(
+        resources.EspConnectionsResource
+    )
     """ESP connections: `options`. See
     [`client.esp_connections`][ongage_async.resources.EspConnectionsResource].
     """

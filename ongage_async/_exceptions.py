@@ -93,8 +93,8 @@ class ConfigurationError(OngageError, ValueError):
         self, message: str, *, settings: tuple[str, ...] = (), problem: str | None = None
     ) -> None:
         super().__init__(message)
-        self.settings = settings
-        self.problem = problem or message
+        self.settings: tuple[str, ...] = settings
+        self.problem: str = problem or message
 
 
 class ClientClosedError(OngageError, RuntimeError):

@@ -196,7 +196,7 @@ class Governor:
         self._spend_for = _by_priority(budget.spend)
         self._slot_for = _by_priority(cap.slot)
         #: The counters `statistics()` reports; an `Attempt` moves them as it goes.
-        self.counters = Counters()
+        self.counters: Counters = Counters()
         self._holds: set[SlotHold] = set()
         # The last event loop run that used this governor, its library and clock offset
         # (anyio.current_time() - time.perf_counter()).
