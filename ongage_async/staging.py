@@ -15,7 +15,6 @@ shows one, in logs, reprs and error messages alike.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
@@ -59,16 +58,6 @@ def redact_url(url: str) -> str:
     base, sep, _ = str(url).partition("?")
     base = base.split("#", 1)[0]
     return f"{base}?<redacted>" if sep else base
-
-
-def _on_asyncio() -> bool:
-    # obstore's async functions return asyncio futures; under trio its sync functions
-    # run in a worker thread instead.
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 class ObjectStoreStage:
@@ -135,26 +124,21 @@ class ObjectStoreStage:
             "max_concurrency": self.max_concurrency,
         }
         stop = threading.Event()
-        if _on_asyncio():
 
-            async def upload() -> None:
-                await obstore.put_async(self.store, path, _stoppable(chunks, stop), **options)
-
-        else:
-
-            async def upload() -> None:
-                await anyio.to_thread.run_sync(
-                    lambda: obstore.put(self.store, path, _pulled(chunks, stop), **options)
-                )
+        # obstore's blocking calls in a worker thread, under asyncio and trio alike: its
+        # `*_async` calls complete Python futures from the store's own (tokio) threads,
+        # which was seen to abort the interpreter at exit now and then (SIGABRT, no
+        # message) when a program ended right after an import.
+        async def upload() -> None:
+            await anyio.to_thread.run_sync(
+                lambda: obstore.put(self.store, path, _pulled(chunks, stop), **options)
+            )
 
         try:
             await _stop_on_cancel(upload, stop)
-            if _on_asyncio():
-                url = await obstore.sign_async(self.store, "GET", path, self.expires)
-            else:
-                url = await anyio.to_thread.run_sync(
-                    lambda: obstore.sign(self.store, "GET", path, self.expires)
-                )
+            url = await anyio.to_thread.run_sync(
+                lambda: obstore.sign(self.store, "GET", path, self.expires)
+            )
         except (_Stopped, anyio.get_cancelled_exc_class()):
             raise
         except Exception as exc:
@@ -166,10 +150,7 @@ class ObjectStoreStage:
 
         path = self.path(name)
         try:
-            if _on_asyncio():
-                await obstore.delete_async(self.store, path)
-            else:
-                await anyio.to_thread.run_sync(obstore.delete, self.store, path)
+            await anyio.to_thread.run_sync(obstore.delete, self.store, path)
         except FileNotFoundError:
             return
         except Exception as exc:
@@ -178,13 +159,6 @@ class ObjectStoreStage:
 
 class _Stopped(Exception):
     """Ends an upload whose caller was cancelled (the store then aborts it)."""
-
-
-async def _stoppable(chunks: AsyncIterator[bytes], stop: threading.Event) -> AsyncIterator[bytes]:
-    async for chunk in chunks:
-        if stop.is_set():
-            raise _Stopped
-        yield chunk
 
 
 def _pulled(chunks: AsyncIterator[bytes], stop: threading.Event) -> Iterator[bytes]:

@@ -110,7 +110,7 @@ async def test_aclose_lets_calls_in_flight_finish_and_refuses_new_ones() -> None
     answered = [r for r in results if not isinstance(r, Exception)]
     refused = [r for r in results if isinstance(r, ClientClosedError)]
     assert (len(answered), len(refused)) == (on_the_wire, 12 - on_the_wire)
-    assert all(r.id == sandbox.config.default_list_id for r in answered)  # type: ignore[attr-defined]
+    assert all(r.id == str(sandbox.config.default_list_id) for r in answered)  # type: ignore[attr-defined]
     assert client.governor.statistics().in_flight == 0
     with pytest.raises(ClientClosedError):
         await client.lists.get(sandbox.config.default_list_id)

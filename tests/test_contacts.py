@@ -72,7 +72,7 @@ async def test_get_get_by_id_and_find(client: OngageClient) -> None:
     with pytest.raises(NotFoundError):
         await client.contacts.get("nobody@example.com")
     found = await client.contacts.find("a+tag@example.com")
-    assert [c.list_id for c in found] == [500]
+    assert [c.list_id for c in found] == ["500"]
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from ongage_async.models import (
 
 def test_numbers_and_ids_sent_as_strings() -> None:
     lst = List.from_payload({"id": "12345", "name": "x", "last_count": "7", "archive": "false"})
-    assert (lst.id, lst.last_count, lst.archive) == (12345, 7, False)
+    assert (lst.id, lst.last_count, lst.archive) == ("12345", 7, False)
     mailing = Mailing.from_payload({"id": 111670, "name": "m", "status": "60001"})
     assert (mailing.id, mailing.status) == ("111670", 60001)
 

@@ -156,7 +156,7 @@ async def test_collections_crud(
     resource = getattr(client, namespace)
     created = await resource.create(**values)
     assert isinstance(created, model)
-    assert created.name == values["name"] and created.list_id == 500
+    assert created.name == values["name"] and created.list_id == "500"
     assert (await resource.get(created.id)) == created
     updated = await resource.update(created.id, name="renamed")
     assert updated.name == "renamed"
@@ -239,7 +239,7 @@ async def test_list_fields_all_lists_and_esp_options(client: OngageClient) -> No
     field = {"name": "city", "title": "City", "type": "string", "position": 3}
     created = await client.list_fields.all_lists(**field)
     assert isinstance(created, AllListsFieldResult) and created.ok
-    assert {f.list_id for f in created.created} == {500, 10001}
+    assert {f.list_id for f in created.created} == {"500", "10001"}
     assert all(f.name == "city" and f.type == "string" for f in created.created)
     for bad in ({"type": "colour"}, {"type": "boolean"}, {"title": ""}, {"type": "date"}):
         with pytest.raises(InvalidArgumentError):

@@ -430,7 +430,11 @@ async def test_a_steady_trickle_of_high_calls_does_not_stop_a_bulk_job() -> None
             tg.start_soon(web)
     assert len(waits) == 8
     assert max(waits) < period / 4  # a turn of the window would be up to 0.5 s
-    assert bulk_done < 4 * period  # 4 windows' bursts: a fifth would start at 2.0 s
+    # 4 windows' bursts: the last call arrives in the fourth window (from 1.5 s), a fifth
+    # would start at 2.0 s.  Arrivals, not the end of the last answer: a loaded machine's
+    # own delays then do not count.
+    last_arrival = max(c.arrived for c in sandbox.recorder.calls) - started
+    assert last_arrival < 4 * period and bulk_done > 3 * period
     assert sandbox.recorder.rejected_429 == 0
     assert sandbox.recorder.most_in_any_window(period) <= 30
     assert sandbox.recorder.peak_in_flight <= 10

@@ -320,6 +320,7 @@ async def test_one_renewer_renews_every_lease_and_stops_when_none_is_held(redis_
 
 
 @pytest.mark.http
+@pytest.mark.timeout(20)  # real HTTP, answers of 0.3 s in three rounds: ~3.5 s, more loaded
 async def test_calls_cut_short_on_the_wire_keep_their_leases_across_processes(
     redis_url: str,
 ) -> None:

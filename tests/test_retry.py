@@ -279,7 +279,7 @@ async def test_retry_hooks_hear_each_retry_and_cannot_break_the_call(
     async with client:
         found = await client.lists.get(5)
         stats = client.governor.statistics()
-    assert found.id == 5
+    assert found.id == "5"
     assert [(e.method, e.path, e.attempt, e.connection) for e in heard] == [
         ("GET", "/api/lists/5", 1, False),
         ("GET", "/api/lists/5", 2, False),

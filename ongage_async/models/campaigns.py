@@ -108,7 +108,7 @@ class Mailing(WireModel):
 
     id: str = _id
     name: str = _name
-    list_id: int | None = wire(as_int)
+    list_id: str | None = wire(as_str)
     status: int | None = wire(_mailing_status)
     schedule_date: dt.datetime | None = wire(as_datetime)
     created: dt.datetime | None = wire(as_datetime)
@@ -132,7 +132,7 @@ class TransactionalCampaign(WireModel):
 
     id: str = _id
     name: str = _name
-    list_id: int | None = wire(as_int)
+    list_id: str | None = wire(as_str)
     default: bool | None = wire(as_bool)
     created: dt.datetime | None = wire(as_datetime)
     extra: Mapping[str, Any] = _extra()
@@ -174,7 +174,7 @@ class Segment(WireModel):
 
     id: str = _id
     name: str = _name
-    list_id: int | None = wire(as_int)
+    list_id: str | None = wire(as_str)
     description: str | None = wire(as_str)
     created: dt.datetime | None = wire(as_datetime)
     extra: Mapping[str, Any] = _extra()
@@ -196,7 +196,7 @@ class EmailMessage(WireModel):
 
     id: str = _id
     name: str = _name
-    list_id: int | None = wire(as_int)
+    list_id: str | None = wire(as_str)
     subject: str | None = wire(as_str)
     created: dt.datetime | None = wire(as_datetime)
     extra: Mapping[str, Any] = _extra()
@@ -223,7 +223,7 @@ class ListField(WireModel):
     type: str | None = wire(as_str)
     mandatory: bool | None = wire(as_bool)
     position: int | None = wire(as_int)
-    list_id: int | None = wire(as_int)
+    list_id: str | None = wire(as_str)
     extra: Mapping[str, Any] = _extra()
 
 

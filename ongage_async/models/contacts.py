@@ -94,7 +94,7 @@ class Contact(Model):
     id: str
     email: str
     status: ContactStatus | None = None
-    list_id: int | None = None
+    list_id: str | None = None
     created: dt.datetime | None = None
     unsubscribed_at: dt.datetime | None = None
     bounced_at: dt.datetime | None = None
@@ -115,7 +115,7 @@ class Contact(Model):
         values: dict[str, Any] = {
             "id": as_str(data.pop("id", None)) or "",
             "email": as_str(data.pop("email", None)) or "",
-            "list_id": as_int(data.pop("list_id", None)),
+            "list_id": as_str(data.pop("list_id", None)),
         }
         raw_status = data.get("ocx_status")
         for key, name in cls._SYSTEM.items():

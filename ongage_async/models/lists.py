@@ -39,11 +39,11 @@ class List(WireModel):
         extra: Every other field of Ongage's answer, as sent.
     """
 
-    id: int = wire(lambda v: as_int(v) or 0, default=0)
+    id: str = wire(lambda v: as_str(v) or "", default="")
     name: str = wire(lambda v: as_str(v) or "", default="")
     type: str | None = wire(as_str)
     description: str | None = wire(as_str)
-    account_id: int | None = wire(as_int)
+    account_id: str | None = wire(as_str)
     last_count: int | None = wire(as_int)
     last_active_count: int | None = wire(as_int)
     unsubscribes: int | None = wire(as_int)

@@ -122,7 +122,7 @@ def _import_page(result: Any) -> None:
 
 def _mailing(result: Any) -> None:
     assert isinstance(result, Mailing)
-    assert result.id == "111670" and result.list_id == 23939
+    assert result.id == "111670" and result.list_id == "23939"
     assert result.status is MailingStatus.NEW  # "60001"
     assert result.schedule_date is None  # "0": not scheduled
     assert result.extra["status_desc"] == "New"
@@ -147,7 +147,7 @@ def _all_lists(result: Any) -> None:
         "12345678",
         "birthday",
         "date",
-        11112,
+        "11112",
     )
     assert field.extra["format"] == "yyyy-mm-dd"
 
@@ -162,7 +162,7 @@ def _list_fields(result: Any) -> None:
 
 
 def _list(result: Any) -> None:
-    assert isinstance(result, List) and result.id == 12345 and result.type == "sending"
+    assert isinstance(result, List) and result.id == "12345" and result.type == "sending"
     assert result.extra["default_transactional_id"] == 12345
 
 
@@ -177,7 +177,7 @@ def _lists_page(kind: str) -> Check:
 
 def _email(result: Any) -> None:
     assert isinstance(result, EmailMessage)
-    assert (result.id, result.list_id, result.subject) == ("2025", 23939, "Email subject")
+    assert (result.id, result.list_id, result.subject) == ("2025", "23939", "Email subject")
     assert result.extra["content_html"] == "Email html content"
 
 
