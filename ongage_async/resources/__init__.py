@@ -6,7 +6,7 @@ Also what they take and hand back that is not a plain result: the jobs (`ImportJ
 search's `Criterion`, and the typed fields of each namespace's calls.
 """
 
-from .._import import ImportProgress, ImportResult
+from .._import import ImportProgress, ImportResult, ImportRunOptions
 from ._bulk import BulkOperation, BulkOptions, BulkProgress, BulkResult
 from ._jobs import ExportJob, ImportJob, Job, SearchJob
 from .contact_activity import ContactActivityResource
@@ -41,6 +41,7 @@ __all__ = [
     "ImportJob",
     "ImportProgress",
     "ImportResult",
+    "ImportRunOptions",
     "ImportsResource",
     "Job",
     "ListFieldFields",

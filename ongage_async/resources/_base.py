@@ -124,28 +124,17 @@ class APIResource:
         raw: bool = False,
     ) -> Any:
         """`client.request` with the caller's `extra_query`/`extra_body` merged in."""
-        query = with_extra(params, extra_query, name="extra_query")
-        body = with_extra(json, extra_body, name="extra_body")
-        if raw:
-            return await self._client.request(
-                method,
-                path,
-                params=query,
-                json=body,
-                list_id=list_id,
-                list_scoped=list_scoped,
-                idempotent=idempotent,
-                raw=True,
-            )
-        return await self._client.request(
+        response = await self._client.request(
             method,
             path,
-            params=query,
-            json=body,
+            params=with_extra(params, extra_query, name="extra_query"),
+            json=with_extra(json, extra_body, name="extra_body"),
             list_id=list_id,
             list_scoped=list_scoped,
             idempotent=idempotent,
+            raw=True,
         )
+        return response if raw else response.payload
 
 
 def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:

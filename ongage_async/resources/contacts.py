@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from .._compat import Unpack
 from .._exceptions import InvalidArgumentError
-from .._import import DEFAULT_COMPRESS_ABOVE, ImportProgress, ImportResult, import_rows
+from .._import import ImportProgress, ImportResult, ImportRunOptions, import_rows
 from .._rowcodec import aiter_rows
 from .._validation import contact_id as check_contact_id
 from .._validation import items_of, non_negative_int
@@ -490,12 +490,7 @@ class ContactsResource(APIResource):
         send_welcome_message: bool | None = None,
         ignore_empty: bool | None = None,
         overwrite_only_nulls: bool | None = None,
-        encoding: str = "utf-8-sig",
-        compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
-        keep_file: bool = False,
-        poll_interval: float | None = None,
-        timeout: float | None = None,
-        on_progress: Callable[[ImportProgress], Any] | None = None,
+        **options: Unpack[ImportRunOptions],
     ) -> ImportResult:
         """Any number of contacts in one import: stage a CSV, `POST /api/import`, wait.
 
@@ -530,14 +525,10 @@ class ContactsResource(APIResource):
             send_welcome_message: Send the list's welcome message to new contacts.
             ignore_empty: Ongage's `ignore_empty` flag.
             overwrite_only_nulls: Ongage's `overwrite_only_nulls` flag.
-            encoding: The encoding of a CSV file given as `rows`.
-            compress_above: Bytes of CSV above which it goes as a ZIP (None: never).
-            keep_file: Leave the staged file in place.
-            poll_interval: Seconds between polls (default: 20 token periods of the
-                budget, 4 s at 300 calls a minute).
-            timeout: Seconds to wait for the import at most (default: no limit).
-            on_progress: Called with an [`ImportProgress`][ongage_async.resources.ImportProgress]:
-                rows written, then bytes staged, then Ongage's `progress`.
+            **options: How the file is written and the import followed (`encoding`,
+                `compress_above`, `keep_file`, `poll_interval`, `timeout`,
+                `on_progress`): see
+                [`ImportRunOptions`][ongage_async.resources.ImportRunOptions].
         """
         if not isinstance(overwrite, bool):
             raise InvalidArgumentError("overwrite must be True or False")
@@ -565,12 +556,7 @@ class ContactsResource(APIResource):
             stage=stage,
             create=create,
             fields=fields,
-            encoding=encoding,
-            compress_above=compress_above,
-            keep_file=keep_file,
-            poll_interval=poll_interval,
-            timeout=timeout,
-            on_progress=on_progress,
+            **self._keywords("import_rows", options, ImportRunOptions),
         )
 
     async def update_many(
