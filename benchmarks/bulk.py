@@ -31,8 +31,8 @@ import httpx
 from strict_server import strict_server
 
 from ongage_async import OngageClient, RetryPolicy
-from ongage_async._bulk import ideal_seconds
 from ongage_async._chunking import DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_SIZE, row_bytes
+from ongage_async.resources._bulk import ideal_seconds
 
 CREDS = {"username": "sandbox", "password": "sandbox", "account_code": "SANDBOX"}
 

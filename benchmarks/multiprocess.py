@@ -27,9 +27,9 @@ import redis
 from strict_server import strict_server
 
 from ongage_async import OngageClient, RetryPolicy
-from ongage_async._bulk import ideal_seconds
 from ongage_async.governor import Governor
 from ongage_async.redis import RedisGovernor
+from ongage_async.resources._bulk import ideal_seconds
 
 CREDS = {"username": "sandbox", "password": "sandbox", "account_code": "SANDBOX"}
 

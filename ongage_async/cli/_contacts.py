@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .._errors import OngageError
+from .._exceptions import OngageError
 from .._import import ImportResult
 from .._rowcodec import RejectedRow, encode_row
 from ..resources._bulk import BulkOperation, BulkResult, fold_key
