@@ -154,3 +154,15 @@ class Admissions:
     async def wait(self, timeout: float = 10.0) -> None:
         reached = await anyio.to_thread.run_sync(self._reached.wait, timeout)
         assert reached, f"the server admitted {self._count} calls, not {self._want}"
+
+
+def redis_pair(url: str, **options: Any) -> tuple[Any, Any]:
+    """Two `RedisGovernor`s of one account on one Redis: two processes, as the server
+    sees them (a fresh key prefix each time, so tests share nothing)."""
+    from ongage_async.redis import RedisGovernor
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    return (
+        RedisGovernor(url, account="ACC", key_prefix=prefix, **options),
+        RedisGovernor(url, account="ACC", key_prefix=prefix, **options),
+    )

@@ -18,7 +18,7 @@ from ongage_async.governor import LocalConcurrencyCap, SlidingWindowBudget
 from ongage_async.redis import RedisConcurrencyCap, RedisGovernor, RedisRateBudget
 from ongage_async.redis._shared import Shared
 
-from .helpers import free_port, task_group
+from .helpers import free_port, redis_pair, task_group
 
 
 @pytest.fixture
@@ -26,16 +26,8 @@ def anyio_backend() -> str:
     return "asyncio"  # redis-py's asyncio client runs on asyncio only
 
 
-def pair(url: str, **kwargs: object) -> tuple[RedisGovernor, RedisGovernor]:
-    prefix = f"test-{uuid.uuid4().hex}"
-    return (
-        RedisGovernor(url, account="ACC", key_prefix=prefix, **kwargs),  # type: ignore[arg-type]
-        RedisGovernor(url, account="ACC", key_prefix=prefix, **kwargs),  # type: ignore[arg-type]
-    )
-
-
 async def test_a_shorter_pause_never_shrinks_a_longer_shared_one(redis_url: str) -> None:
-    first, second = pair(redis_url, rate_limit=100, rate_period=1.0)
+    first, second = redis_pair(redis_url, rate_limit=100, rate_period=1.0)
     with anyio.fail_after(5):
         async with second.call():
             async with first.call():
@@ -50,7 +42,7 @@ async def test_a_shorter_pause_never_shrinks_a_longer_shared_one(redis_url: str)
 async def test_a_live_calls_lease_outlives_its_ttl_for_every_process(redis_url: str) -> None:
     # lease_ttl=0.15: the one slot stays taken while its call runs 4 TTLs; another
     # process never gets it meanwhile (the lease is renewed in time, every ttl/3).
-    holder, other = pair(redis_url, max_concurrency=1, lease_ttl=0.15)
+    holder, other = redis_pair(redis_url, max_concurrency=1, lease_ttl=0.15)
     async with holder.cap.slot():
         with anyio.move_on_after(0.6) as waited:
             async with other.cap.slot():
@@ -389,7 +381,7 @@ async def test_aclose_stops_the_lease_renewer(redis_url: str) -> None:
 async def test_a_caller_waiting_for_another_processs_slot_looks_every_few_ms(
     redis_url: str,
 ) -> None:
-    holder, waiter = pair(redis_url, max_concurrency=1, lease_ttl=5.0)
+    holder, waiter = redis_pair(redis_url, max_concurrency=1, lease_ttl=5.0)
     counts = count_scripts(waiter)
     got_it = anyio.Event()
 

@@ -20,7 +20,7 @@ redis = pytest.importorskip("redis")
 
 from ongage_async.redis import GovernorUnavailableError, RedisGovernor  # noqa: E402
 
-from .helpers import Admissions, fast_retry, free_port, task_group  # noqa: E402  (the server: conftest's redis_url)
+from .helpers import Admissions, fast_retry, free_port, redis_pair, task_group  # noqa: E402  (the server: conftest's redis_url)
 from .test_cancellation import cut_short  # noqa: E402
 
 
@@ -36,11 +36,7 @@ def governor(url: str, account: str, **kwargs: object) -> RedisGovernor:
 
 def pair(url: str, **kwargs: object) -> tuple[RedisGovernor, RedisGovernor]:
     kwargs.setdefault("reserve", None)  # these tests fill every slot with "normal" calls
-    prefix = f"test-{uuid.uuid4().hex}"
-    return (
-        RedisGovernor(url, account="ACC", key_prefix=prefix, **kwargs),  # type: ignore[arg-type]
-        RedisGovernor(url, account="ACC", key_prefix=prefix, **kwargs),
-    )  # type: ignore[arg-type]
+    return redis_pair(url, **kwargs)  # type: ignore[no-any-return]
 
 
 async def test_window_and_cap_hold_across_governors(redis_url: str) -> None:

@@ -7,7 +7,6 @@ own waiting line and its own name in the levels' registry, as two processes do.
 from __future__ import annotations
 
 import time
-import uuid
 
 import anyio
 import pytest
@@ -20,20 +19,12 @@ pytest.importorskip("redis")
 
 from ongage_async.redis import RedisGovernor
 
-from .helpers import task_group
+from .helpers import redis_pair, task_group
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"  # redis-py's asyncio client runs on asyncio only
-
-
-def pair(url: str, **kwargs: object) -> tuple[RedisGovernor, RedisGovernor]:
-    prefix = f"test-{uuid.uuid4().hex}"
-    return (
-        RedisGovernor(url, account="ACC", key_prefix=prefix, **kwargs),  # type: ignore[arg-type]
-        RedisGovernor(url, account="ACC", key_prefix=prefix, **kwargs),  # type: ignore[arg-type]
-    )
 
 
 async def hold(gov: RedisGovernor, priority: Priority, got: list[str], name: str) -> None:
@@ -45,7 +36,7 @@ async def hold(gov: RedisGovernor, priority: Priority, got: list[str], name: str
 async def test_the_budgets_reserve_is_kept_for_high_calls_across_processes(
     redis_url: str,
 ) -> None:
-    bulk, web = pair(
+    bulk, web = redis_pair(
         redis_url, rate_limit=10, rate_period=3600, reserve=Reserve(share=0.2, slots=0)
     )
     got: list[str] = []
@@ -67,7 +58,7 @@ async def test_the_budgets_reserve_is_kept_for_high_calls_across_processes(
 
 
 async def test_the_caps_reserve_is_kept_for_high_calls_across_processes(redis_url: str) -> None:
-    bulk, web = pair(redis_url, rate_limit=1000, max_concurrency=3, reserve=Reserve(slots=1))
+    bulk, web = redis_pair(redis_url, rate_limit=1000, max_concurrency=3, reserve=Reserve(slots=1))
     got: list[str] = []
     with anyio.fail_after(10):
         async with task_group() as tg:
@@ -90,7 +81,7 @@ async def test_a_high_caller_waiting_in_one_process_goes_before_a_low_one_in_ano
 ) -> None:
     # One token a 0.3 s window: both wait for it to cool; the high one, registered in
     # Redis, gets it although the low one in the other process asked first.
-    first, second = pair(redis_url, rate_limit=1, rate_period=0.3, reserve=None)
+    first, second = redis_pair(redis_url, rate_limit=1, rate_period=0.3, reserve=None)
     async with first.call():
         pass
     order: list[str] = []
@@ -111,7 +102,7 @@ async def test_a_high_caller_waiting_in_one_process_goes_before_a_low_one_in_ano
 
 
 async def test_a_cancelled_high_waiter_does_not_block_other_processes(redis_url: str) -> None:
-    first, second = pair(redis_url, rate_limit=1, rate_period=0.2, reserve=None)
+    first, second = redis_pair(redis_url, rate_limit=1, rate_period=0.2, reserve=None)
     async with first.call():
         pass
     with anyio.move_on_after(0.1):
@@ -127,7 +118,7 @@ async def test_a_cancelled_high_waiter_does_not_block_other_processes(redis_url:
 
 
 async def test_levels_and_limits_hold_across_processes_under_load(redis_url: str) -> None:
-    first, second = pair(
+    first, second = redis_pair(
         redis_url, rate_limit=20, rate_period=0.2, max_concurrency=4, reserve=Reserve(0.2, 1)
     )
     starts: list[float] = []
@@ -165,7 +156,7 @@ async def test_levels_and_limits_hold_across_processes_under_load(redis_url: str
 
 
 async def test_pacing_spreads_the_low_calls_of_every_process(redis_url: str) -> None:
-    first, second = pair(redis_url, rate_limit=50, rate_period=1.0, pace_low=True)
+    first, second = redis_pair(redis_url, rate_limit=50, rate_period=1.0, pace_low=True)
     starts: list[float] = []
 
     async def call(gov: RedisGovernor) -> None:
