@@ -21,7 +21,7 @@ redis = pytest.importorskip("redis")
 from ongage_async.redis import GovernorUnavailableError, RedisGovernor  # noqa: E402
 
 from .helpers import Admissions, fast_retry, free_port, redis_pair, task_group  # noqa: E402  (the server: conftest's redis_url)
-from .test_cancellation import cut_short  # noqa: E402
+from .test_cancellation import SERVER_TIME, TIMEOUT, cut_short  # noqa: E402
 
 
 @pytest.fixture
@@ -320,14 +320,16 @@ async def test_one_renewer_renews_every_lease_and_stops_when_none_is_held(redis_
 async def test_calls_cut_short_on_the_wire_keep_their_leases_across_processes(
     redis_url: str,
 ) -> None:
-    sandbox = Sandbox(SandboxConfig(rate_limit=1000, rate_period=1.0, latency=(0.3, 0.3)))
+    sandbox = Sandbox(
+        SandboxConfig(rate_limit=1000, rate_period=1.0, latency=(SERVER_TIME, SERVER_TIME))
+    )
     admissions = Admissions(sandbox)
     first, second = pair(redis_url, rate_limit=1000, rate_period=1.0, max_concurrency=10)
     list_id = sandbox.config.default_list_id
     with sandbox.serve(log_level="critical") as base_url:
         options = {**sandbox.client_settings(), "base_url": base_url, "retry": False}
-        cutting = OngageClient(**options, governor=first, timeout=0.8)
-        following = OngageClient(**options, governor=second, timeout=0.8)
+        cutting = OngageClient(**options, governor=first, timeout=TIMEOUT)
+        following = OngageClient(**options, governor=second, timeout=TIMEOUT)
         async with cutting, following:
             await cut_short(cutting, admissions, list_id)
             assert first.statistics().held == 10
