@@ -15,11 +15,27 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, runtime_checkable
 
 import anyio
+import attrs
 
 from ._lanes import Lanes
 from ._priority import Priority, rank_of
 
-__all__ = ["ConcurrencyCap", "LocalConcurrencyCap", "SlotHold", "CapLimits"]
+__all__ = ["CapLimits", "CapStatistics", "ConcurrencyCap", "LocalConcurrencyCap", "SlotHold"]
+
+
+@attrs.frozen
+class CapStatistics:
+    """A cap's state now, as this process sees it: ``cap.statistics()``.
+
+    ``in_use`` counts every slot taken here, by calls in flight and by ``held`` ones;
+    ``held`` are kept for calls cut short that the server may still be running.
+    """
+
+    max_concurrency: int
+    reserve: int
+    in_use: int
+    held: int
+    waiting: int
 
 
 @runtime_checkable
@@ -31,7 +47,8 @@ class ConcurrencyCap(Protocol):
     or until the hold is released.  A cap whose slots lack it frees them at once.
 
     ``slot`` may also take the call's level, ``slot(priority="normal")``: the governor
-    passes it when the method's signature has a ``priority`` parameter.
+    passes it when the method's signature has a ``priority`` parameter.  And a cap may
+    have ``statistics() -> CapStatistics``: the governor reports its ``held`` slots.
     """
 
     @property
@@ -182,6 +199,18 @@ class LocalConcurrencyCap(CapLimits):
     def _release(self) -> None:
         self._free += 1
         self._lanes.wake()
+
+    def statistics(self) -> CapStatistics:
+        """Its slots now: taken (of them, held for cancelled calls) and its waiting line."""
+        held = sum(1 for hold in self._held if hold.active) if self._held else 0
+        expired = sum(1 for hold in self._held if not hold.released) - held
+        return CapStatistics(
+            max_concurrency=self._max,
+            reserve=self._reserve,
+            in_use=self._max - self._free - expired,  # a hold past its time is free
+            held=held,
+            waiting=len(self._lanes),
+        )
 
     def shift_clock(self, by: float) -> None:
         """Move the held slots' times ``by`` seconds: a new event loop run's clock differs."""

@@ -36,7 +36,7 @@ import anyio
 import attrs
 
 from ._budget import BudgetStatistics, RateBudget, SlidingWindowBudget
-from ._concurrency import ConcurrencyCap, LocalConcurrencyCap, SlotHold
+from ._concurrency import CapStatistics, ConcurrencyCap, LocalConcurrencyCap, SlotHold
 from ._exceptions import ConfigurationError
 from ._priority import PRIORITIES, Priority, Reserve, as_reserve, rank_of
 from ._retry import RetryEvent
@@ -171,19 +171,10 @@ class Attempt:
             else:
                 until, owner = self._keep
                 held: SlotHold = await hold(until)
-                _remember(self._governor._holds, held)
                 if owner is not None:
-                    _remember(owner, held)
-
-
-def _prune(holds: MutableSet[SlotHold]) -> None:
-    for hold in [hold for hold in holds if not hold.active]:
-        holds.discard(hold)
-
-
-def _remember(holds: MutableSet[SlotHold], hold: SlotHold) -> None:
-    _prune(holds)  # only cancelled calls get here: the sets stay small
-    holds.add(hold)
+                    for ended in [hold for hold in owner if not hold.active]:
+                        owner.discard(ended)  # only cut calls get here: the set stays small
+                    owner.add(held)
 
 
 class Governor:
@@ -197,7 +188,7 @@ class Governor:
         self._slot_for = _by_priority(cap.slot)
         #: The counters `statistics()` reports; an `Attempt` moves them as it goes.
         self.counters: Counters = Counters()
-        self._holds: set[SlotHold] = set()
+        self._cap_statistics: Callable[[], CapStatistics] | None = getattr(cap, "statistics", None)
         # The last event loop run that used this governor, its library and clock offset
         # (anyio.current_time() - time.perf_counter()).
         self._run: weakref.ref[Any] | None = None
@@ -260,11 +251,6 @@ class Governor:
             needed = max(needed, budget.next_free_in)
         return needed
 
-    def _held(self) -> int:
-        """How many slots are kept for cancelled calls now (forgetting those that ended)."""
-        _prune(self._holds)
-        return len(self._holds)
-
     async def record_rate_limit(self, pause: float) -> None:
         """Record a 429 and pause every caller for ``pause`` seconds."""
         self.counters.rate_limited += 1
@@ -287,7 +273,7 @@ class Governor:
             retries=counters.retries,
             wait_time=counters.wait_time,
             budget=self.budget_statistics(),
-            held=self._held() if self._holds else 0,
+            held=self._cap_statistics().held if self._cap_statistics is not None else 0,
             waiting_by_priority=dict(zip(PRIORITIES, counters.waiting_at, strict=True)),
         )
 

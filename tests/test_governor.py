@@ -11,7 +11,12 @@ import anyio
 import attrs
 import pytest
 
-from ongage_async.governor import Governor, LocalConcurrencyCap, SlidingWindowBudget
+from ongage_async.governor import (
+    CapStatistics,
+    Governor,
+    LocalConcurrencyCap,
+    SlidingWindowBudget,
+)
 from ongage_async.sandbox import Sandbox, SandboxConfig, most_in_any_window
 
 from .helpers import task_group
@@ -234,3 +239,39 @@ def test_stats_repr_reads_as_a_sentence() -> None:
     assert paused.describe() == (
         "5 of 300 calls free per 60 s (30 reserved for high priority), paused 58.0 s"
     )
+
+
+async def test_the_cap_reports_its_own_slots_taken_held_and_waited_for() -> None:
+    # The governor's `held` is the cap's: nobody outside the cap writes it.
+    cap = LocalConcurrencyCap(3, reserve=1)
+    governor = Governor(SlidingWindowBudget(100, 1.0), cap)
+    assert cap.statistics() == CapStatistics(3, 1, in_use=0, held=0, waiting=0)
+    release, two_in = anyio.Event(), anyio.Event()
+    now = anyio.current_time()
+
+    async def keep(until: float) -> None:
+        slot: Any = cap.slot("high")
+        await slot.__aenter__()
+        await slot.hold(until)  # a call cut short: its slot stays taken
+
+    async def busy() -> None:
+        async with cap.slot():
+            if cap.statistics().in_use == 2:
+                two_in.set()
+            await release.wait()
+
+    await keep(now + 3600)  # held for an hour
+    await keep(now - 1)  # held until a time already past: free again
+    stats = cap.statistics()
+    assert (stats.in_use, stats.held) == (1, 1)
+    assert governor.statistics().held == 1
+    async with task_group() as tg:
+        tg.start_soon(busy)
+        tg.start_soon(busy)  # the third slot is the reserve: this one waits
+        with anyio.fail_after(5):
+            await two_in.wait()
+            while cap.statistics().waiting == 0:
+                await anyio.sleep(0)
+        assert cap.statistics() == CapStatistics(3, 1, in_use=2, held=1, waiting=1)
+        release.set()
+    assert cap.statistics() == CapStatistics(3, 1, in_use=1, held=1, waiting=0)

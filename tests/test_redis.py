@@ -333,6 +333,8 @@ async def test_calls_cut_short_on_the_wire_keep_their_leases_across_processes(
         async with cutting, following:
             await cut_short(cutting, admissions, list_id)
             assert first.statistics().held == 10
+            assert first.cap.statistics().held == 10  # the cap's own figure
+            assert second.cap.statistics().in_use == 0  # this process's leases only
             assert (await second.shared_statistics()).leases == 10  # every process counts them
             # Another process's next calls wait for the server, and draw no 429.
             with anyio.fail_after(5):
@@ -342,6 +344,7 @@ async def test_calls_cut_short_on_the_wire_keep_their_leases_across_processes(
             assert sandbox.recorder.rejected_429 == 0
             assert (await first.shared_statistics()).leases == 0
             assert first.statistics().held == 0
+            assert first.cap.statistics().in_use == 0
 
             # Closing the client gives its kept leases back at once.
             closing = OngageClient(**options, governor=first, timeout=30.0)

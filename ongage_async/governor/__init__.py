@@ -7,13 +7,14 @@ shares one budget across processes, is `ongage_async.redis.RedisGovernor`.
 """
 
 from .._budget import BudgetStatistics, RateBudget, SlidingWindowBudget
-from .._concurrency import ConcurrencyCap, LocalConcurrencyCap
+from .._concurrency import CapStatistics, ConcurrencyCap, LocalConcurrencyCap
 from .._governor import Governor, GovernorStatistics
 from .._priority import PRIORITIES, Priority, Reserve
 
 __all__ = [
     "PRIORITIES",
     "BudgetStatistics",
+    "CapStatistics",
     "ConcurrencyCap",
     "Governor",
     "GovernorStatistics",

@@ -18,7 +18,7 @@ from typing import Any
 
 import anyio
 
-from .._concurrency import CapLimits, LocalConcurrencyCap, SlotHold
+from .._concurrency import CapLimits, CapStatistics, LocalConcurrencyCap, SlotHold
 from .._exceptions import FallBack, GovernorUnavailableError
 from .._lanes import Lanes
 from .._priority import Priority, rank_of
@@ -109,7 +109,10 @@ class _Lease:
         with anyio.CancelScope(shield=True), contextlib.suppress(*unavailable):
             # If Redis is gone, the lease expires there within lease_ttl on its own.
             await cap._shared.run("HOLD_LEASE", cap._keys[:2], [self._id, max(0.0, seconds)])
-        return _LeaseHold(cap, self._id, until)
+        kept = _LeaseHold(cap, self._id, until)
+        cap._holds = {hold for hold in cap._holds if hold.active}  # only cut calls get here
+        cap._holds.add(kept)
+        return kept
 
 
 class RedisConcurrencyCap(CapLimits):
@@ -138,10 +141,26 @@ class RedisConcurrencyCap(CapLimits):
         key = shared.key
         self._keys = [key("leases"), key("hleases"), key("lwait:0"), key("lwait:1")]
         self._live: set[str] = set()  # the leases this process holds and renews
+        self._holds: set[_LeaseHold] = set()  # its leases kept for calls cut short
         self._renewer: asyncio.Task[None] | None = None
 
     def slot(self, priority: Priority = "normal") -> AbstractAsyncContextManager[Any]:
         return _Lease(self, priority)
+
+    def statistics(self) -> CapStatistics:
+        """This process's slots: its leases (live and held) and its fallback share's.
+
+        Every process's leases are in Redis: ``RedisGovernor.shared_statistics()``.
+        """
+        local = self._fallback.statistics()
+        held = sum(1 for hold in self._holds if hold.active) if self._holds else 0
+        return CapStatistics(
+            max_concurrency=self._max,
+            reserve=self._reserve,
+            in_use=len(self._live) + held + local.in_use,
+            held=held + local.held,
+            waiting=len(self._lanes) + local.waiting,
+        )
 
     async def _acquire(self, lease: str, rank: int) -> None:
         args = [self._max, lease, self._ttl, rank, self._reserve, self._shared.member]
