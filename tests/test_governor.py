@@ -270,8 +270,7 @@ async def test_the_cap_reports_its_own_slots_taken_held_and_waited_for() -> None
         tg.start_soon(busy)  # the third slot is the reserve: this one waits
         with anyio.fail_after(5):
             await two_in.wait()
-            while cap.statistics().waiting == 0:
-                await anyio.sleep(0)
+        await anyio.wait_all_tasks_blocked()  # the second one is in the line
         assert cap.statistics() == CapStatistics(3, 1, in_use=2, held=1, waiting=1)
         release.set()
     assert cap.statistics() == CapStatistics(3, 1, in_use=1, held=1, waiting=0)
