@@ -205,6 +205,11 @@ class OngageClient:
         self, method: str, path: str, *, raw: Literal[True], **options: Unpack[CallOptions]
     ) -> Response: ...
 
+    @overload
+    async def request(
+        self, method: str, path: str, *, raw: bool = ..., **options: Unpack[CallOptions]
+    ) -> Any: ...
+
     async def request(
         self, method: str, path: str, *, raw: bool = False, **options: Unpack[CallOptions]
     ) -> Any:

@@ -171,20 +171,26 @@ class ImportResult:
     @property
     def counted(self) -> int:
         """The rows Ongage's counts account for; equal to `total` when they add up."""
-        return (
-            self.success
-            + self.failed
-            + self.duplicate
-            + self.existing
-            + self.not_existing
-            + self.incomplete
-            + self.invalid
-        )
+        return sum(getattr(self, name) for name in _COUNTS[1:])
 
     @property
     def ok(self) -> bool:
         """Every row written was imported, or was a repeat of one that was."""
         return self.success + self.duplicate + self.existing == self.total
+
+
+#: Ongage's counts in an import's report (`Import`), copied into the `ImportResult`:
+#: the total first, then the rows each outcome accounts for.
+_COUNTS = (
+    "total",
+    "success",
+    "failed",
+    "duplicate",
+    "existing",
+    "not_existing",
+    "incomplete",
+    "invalid",
+)
 
 
 def _ambiguous(exc: BaseException) -> bool:
@@ -326,14 +332,7 @@ async def import_rows(
         import_id=job.id,
         status=final.status or 0,
         status_desc=final.status_desc or "",
-        total=final.total,
-        success=final.success,
-        failed=final.failed,
-        duplicate=final.duplicate,
-        existing=final.existing,
-        not_existing=final.not_existing,
-        incomplete=final.incomplete,
-        invalid=final.invalid,
+        **{name: getattr(final, name) for name in _COUNTS},
         rows=file.rows,
         skipped=file.skipped,
         skipped_count=file.skipped_count,

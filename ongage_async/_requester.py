@@ -9,13 +9,12 @@ hand them any object that sends.
 from __future__ import annotations
 
 import os
-from typing import IO, Any, Literal, Protocol, overload
+from typing import IO, Any, Protocol
 
 from ._call import CallOptions, SendOptions
 from ._compat import Unpack
 from ._governor import Governor
 from ._priority import Priority
-from ._response import Response
 
 __all__ = ["Requester"]
 
@@ -38,15 +37,11 @@ class Requester(Protocol):
         """The governor every call passes."""
         ...
 
-    @overload
     async def request(
-        self, method: str, path: str, *, raw: Literal[False] = ..., **options: Unpack[CallOptions]
-    ) -> Any: ...
-
-    @overload
-    async def request(
-        self, method: str, path: str, *, raw: Literal[True], **options: Unpack[CallOptions]
-    ) -> Response: ...
+        self, method: str, path: str, *, raw: bool = ..., **options: Unpack[CallOptions]
+    ) -> Any:
+        """The payload; with `raw=True`, the `Response` (`OngageClient.request`)."""
+        ...
 
     async def download(
         self,

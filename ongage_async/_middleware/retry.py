@@ -93,19 +93,17 @@ def _refused_after_unknown(exc: Exception, call: Call) -> TypeGuard[APIError]:
     )
 
 
+#: What an `APIError` knows of the answer that raised it (`APIError.__init__`'s keywords).
+_ANSWER = ("status", "code", "errors", "body", "method", "url", "headers")
+
+
 def _ambiguous(exc: APIError, earlier: OngageError) -> AmbiguousOutcomeError:
     what = f"HTTP {earlier.status}" if isinstance(earlier, APIError) else type(earlier).__name__
     return AmbiguousOutcomeError(
         f"the outcome is unknown: an earlier attempt got no clear answer ({what}) and may "
         f"have done the work, then the repeat was refused: {exc.message}",
         earlier=earlier,
-        status=exc.status,
-        code=exc.code,
-        errors=exc.errors,
-        body=exc.body,
-        method=exc.method,
-        url=exc.url,
-        headers=exc.headers,
+        **{name: getattr(exc, name) for name in _ANSWER},  # the refusal's own answer
     )
 
 

@@ -4,7 +4,9 @@ Needs the ``[redis]`` extra (redis-py).  See :mod:`ongage_async.redis._governor`
 """
 
 from .._exceptions import GovernorUnavailableError
-from ._governor import RedisConcurrencyCap, RedisGovernor, RedisRateBudget, SharedStatistics
+from ._budget import RedisRateBudget
+from ._cap import RedisConcurrencyCap
+from ._governor import RedisGovernor, SharedStatistics
 
 __all__ = [
     "GovernorUnavailableError",

@@ -36,7 +36,7 @@ import attrs
 
 from .._budget import SlidingWindowBudget
 from .._concurrency import LocalConcurrencyCap
-from .._exceptions import ConfigurationError, GovernorUnavailableError
+from .._exceptions import ConfigurationError
 from .._governor import Governor
 from .._model import Model
 from .._priority import Reserve, as_reserve
@@ -44,13 +44,7 @@ from ._budget import RedisRateBudget
 from ._cap import RedisConcurrencyCap
 from ._shared import Shared
 
-__all__ = [
-    "GovernorUnavailableError",
-    "RedisConcurrencyCap",
-    "RedisGovernor",
-    "RedisRateBudget",
-    "SharedStatistics",
-]
+__all__ = ["RedisGovernor", "SharedStatistics"]
 
 
 @attrs.frozen

@@ -20,6 +20,7 @@ from .._call import USE_CLIENT_DEFAULT, UseClientDefault, chosen_list
 from .._compat import Unpack
 from .._exceptions import InvalidArgumentError, InvalidResponseError, ValidationError
 from .._response import Response
+from .._types import Body, Id, Query
 from .._validation import (
     check_json,
     check_params,
@@ -116,9 +117,9 @@ class APIResource:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        list_id: int | str | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        list_id: Id | UseClientDefault | None = USE_CLIENT_DEFAULT,
         list_scoped: bool = True,
         idempotent: bool | None = None,
         raw: bool = False,
@@ -182,7 +183,7 @@ def page_of(
     return Page(rows, response.total, offset, limit)
 
 
-def list_id_of(value: int | str | None) -> str | None:
+def list_id_of(value: Id | None) -> str | None:
     return None if value is None else object_id(value, name="list_id")
 
 
@@ -192,19 +193,19 @@ class PathResource(APIResource, Generic[T]):
     _path: str = ""
     _model: Callable[[Any], T]
 
-    def _list_context(self, list_id: int | str | None) -> str | None:
+    def _list_context(self, list_id: Id | None) -> str | None:
         """The list a new job lives in, so that its polls go to the same list."""
         return list_id_of(list_id) or self._client.list_id
 
-    def _item(self, item_id: int | str) -> str:
+    def _item(self, item_id: Id) -> str:
         return f"{self._path}/{object_id(item_id)}"
 
     async def _list(
         self,
         params: Mapping[str, Any],
         *,
-        list_id: int | str | None,
-        extra_query: Mapping[str, Any] | None,
+        list_id: Id | None,
+        extra_query: Query | None,
         offset: int = 0,
         limit: int | None = None,
     ) -> Page[T]:
@@ -221,11 +222,11 @@ class PathResource(APIResource, Generic[T]):
 
     async def _job_status(
         self,
-        job_id: int | str,
+        job_id: Id,
         *,
         name: str,
-        list_id: int | str | None,
-        extra_query: Mapping[str, Any] | None,
+        list_id: Id | None,
+        extra_query: Query | None,
         pending: Callable[[str], T],
     ) -> T:
         """A job's status, `GET <path>/<id>`, in the list it runs in; `pending(id)` while
@@ -256,8 +257,8 @@ class ListedResource(PathResource[T]):
         limit: int | None = None,
         sort: str | None = None,
         order: str | None = None,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_query: Query | None = None,
     ) -> Page[T]:
         """One page of the collection: `GET ...`, with the collection's `total`.
 
@@ -292,8 +293,8 @@ class ListedResource(PathResource[T]):
         page_size: int = 100,
         sort: str | None = None,
         order: str | None = None,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncIterator[T]:
         """Every item, fetched one page (one call: `GET ...`) at a time through the governor.
 
@@ -328,11 +329,7 @@ class ItemResource(PathResource[T]):
     """
 
     async def get(
-        self,
-        item_id: int | str,
-        *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        self, item_id: Id, *, list_id: Id | None = None, extra_query: Query | None = None
     ) -> T:
         """One item by its id: `GET .../<id>` (`NotFoundError` when there is none).
 
@@ -350,9 +347,9 @@ class ItemResource(PathResource[T]):
         self,
         values: Mapping[str, Any],
         *,
-        list_id: int | str | None,
-        extra_body: Mapping[str, Any] | None,
-        extra_query: Mapping[str, Any] | None,
+        list_id: Id | None,
+        extra_body: Body | None,
+        extra_query: Query | None,
     ) -> T:
         """`POST ...` with the given fields (`None` ones dropped) and `extra_body` over them.
 
@@ -367,12 +364,12 @@ class ItemResource(PathResource[T]):
 
     async def _update(
         self,
-        item_id: int | str,
+        item_id: Id,
         values: Mapping[str, Any],
         *,
-        list_id: int | str | None,
-        extra_body: Mapping[str, Any] | None,
-        extra_query: Mapping[str, Any] | None,
+        list_id: Id | None,
+        extra_body: Body | None,
+        extra_query: Query | None,
     ) -> T:
         """`PUT .../<id>` with the given fields (`None` ones dropped), `extra_body` over them."""
         body = with_extra(drop_none(values), extra_body, name="extra_body") or {}
@@ -387,11 +384,7 @@ class ItemResource(PathResource[T]):
         return type(self)._model(payload)
 
     async def delete(
-        self,
-        item_id: int | str,
-        *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        self, item_id: Id, *, list_id: Id | None = None, extra_query: Query | None = None
     ) -> None:
         """Delete one: `DELETE .../<id>`.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
 import anyio
 
@@ -35,20 +35,26 @@ _SPOOL_BYTES = 8 * 1024 * 1024
 T = TypeVar("T")
 
 
-class _Pollable(Protocol):
-    kind: str
-    id: str
+class _Handle:
+    """What every job handle is: an id in a list, polled at a budget-drawn interval."""
 
-    def default_poll_interval(self) -> float: ...
+    kind: str = "job"
+    _path = "/api/job"
 
+    def __init__(self, client: Requester, job_id: str, list_id: str | None) -> None:
+        self._client = client
+        self.id: str = job_id
+        self.list_id: str | None = list_id
 
-def _budget_interval(client: Requester) -> float:
-    budget = client.governor.budget
-    return 20 * budget.period / budget.limit
+    def default_poll_interval(self) -> float:
+        """Seconds between polls when none is given: 20 token periods of the budget
+        (4 s at 300 calls a minute)."""
+        budget = self._client.governor.budget
+        return 20 * budget.period / budget.limit
 
 
 async def _poll(
-    job: _Pollable,
+    job: _Handle,
     check: Callable[[], Awaitable[T | None]],
     poll_interval: float | None,
     timeout: float | None,
@@ -67,7 +73,7 @@ async def _poll(
     raise JobTimeoutError(f"{job.kind} {job.id} not finished after {timeout} s")
 
 
-class Job(Generic[StatusT]):
+class Job(_Handle, Generic[StatusT]):
     """A running job: poll it, wait for it, then read what it produced.
 
     The base of [`ImportJob`][ongage_async.resources.ImportJob] and
@@ -80,14 +86,6 @@ class Job(Generic[StatusT]):
         list_id: The list the job runs in; every poll is sent to it.
         kind: What the job is: `"import"`, `"contact_search"` or `"contact_activity"`.
     """
-
-    kind: str = "job"
-    _path = "/api/job"
-
-    def __init__(self, client: Requester, job_id: str, list_id: str | None) -> None:
-        self._client = client
-        self.id: str = job_id
-        self.list_id: str | None = list_id
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} id={self.id!r} list_id={self.list_id!r}>"
@@ -107,11 +105,6 @@ class Job(Generic[StatusT]):
         except ValidationError:
             return None
         return self._parse(payload)
-
-    def default_poll_interval(self) -> float:
-        """Seconds between polls when `wait` is given none: 20 token periods of the
-        budget (4 s at 300 calls a minute)."""
-        return _budget_interval(self._client)
 
     async def wait(
         self,
@@ -169,7 +162,7 @@ class ImportJob(Job[Import]):
         return status.failed_for_good
 
 
-class ExportJob:
+class ExportJob(_Handle):
     """An export (`client.exports.create`); its file is a ZIP from
     `GET /api/export/<id>/retrieve`.
 
@@ -190,9 +183,7 @@ class ExportJob:
     _path = "/api/export"
 
     def __init__(self, client: Requester, job_id: str, list_id: str | None) -> None:
-        self._client = client
-        self.id: str = job_id
-        self.list_id: str | None = list_id
+        super().__init__(client, job_id, list_id)
         self._file: IO[bytes] | None = None
 
     def __repr__(self) -> str:
@@ -202,10 +193,6 @@ class ExportJob:
     def ready(self) -> bool:
         """True once [`wait`][ongage_async.resources.ExportJob.wait] has fetched the file."""
         return self._file is not None
-
-    def default_poll_interval(self) -> float:
-        """Seconds between polls when none is given: 20 token periods of the budget."""
-        return _budget_interval(self._client)
 
     async def _retrieve(self, destination: str | os.PathLike[str] | IO[bytes]) -> int | None:
         """One `GET .../retrieve` into `destination`; `None` while Ongage says 412."""

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._exceptions import InvalidArgumentError
+from .._types import Body, Id, Query
 from ._base import Unpack
 from ._jobs import SearchJob
 from .contact_search import ContactSearchResource, Criterion, SearchOptions
@@ -46,9 +47,9 @@ class ContactActivityResource(ContactSearchResource):
         title: str,
         from_date: dt.date | int | str | None = None,
         to_date: dt.date | int | str | None = None,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **options: Unpack[SearchOptions],
     ) -> SearchJob:
         """Start a contact activity report: `POST /api/contact_activity`; returns its job.

@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 import attrs
 
 from .._exceptions import InvalidArgumentError
+from .._types import Body, Id, Query
 from .._validation import items_of, object_id, one_of, require_text
 from ..models import SearchStatus
 from ._base import CollectionResource, Unpack, chosen_list, created_id, drop_none
@@ -69,7 +70,7 @@ class Criterion:
     type: str = "string"
     case_sensitive: bool = False
     condition: str = "and"
-    field_id: int | str | None = None
+    field_id: Id | None = None
 
     def to_wire(self) -> dict[str, Any]:
         """The criterion as Ongage's body carries it, checked."""
@@ -152,9 +153,9 @@ class ContactSearchResource(CollectionResource[SearchStatus]):
         *,
         title: str,
         options: Mapping[str, Any],
-        list_id: int | str | None,
-        extra_body: Mapping[str, Any] | None,
-        extra_query: Mapping[str, Any] | None,
+        list_id: Id | None,
+        extra_body: Body | None,
+        extra_query: Query | None,
     ) -> SearchJob:
         """`POST <path>` with the criteria, `filters` and the `SearchOptions` (checked)."""
         given = self._keywords(method, options, SearchOptions)
@@ -191,9 +192,9 @@ class ContactSearchResource(CollectionResource[SearchStatus]):
         criteria: Sequence[Criterion | Mapping[str, Any]],
         *,
         title: str,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **options: Unpack[SearchOptions],
     ) -> SearchJob:
         """Start a search: `POST /api/contact_search`; returns its job handle.
@@ -226,7 +227,7 @@ class ContactSearchResource(CollectionResource[SearchStatus]):
             extra_query=extra_query,
         )
 
-    def job(self, search_id: int | str, *, list_id: int | str | None = None) -> SearchJob:
+    def job(self, search_id: Id, *, list_id: Id | None = None) -> SearchJob:
         """A handle on a search started earlier (no call is made).
 
         Args:
@@ -237,11 +238,7 @@ class ContactSearchResource(CollectionResource[SearchStatus]):
         return SearchJob(self._client, object_id(search_id, name="search_id"), lid, self._path)
 
     async def get(
-        self,
-        search_id: int | str,
-        *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        self, search_id: Id, *, list_id: Id | None = None, extra_query: Query | None = None
     ) -> SearchStatus:
         """A search's status: `GET /api/contact_search/<id>` (status 1 pending, 2 done).
 

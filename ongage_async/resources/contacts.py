@@ -17,6 +17,7 @@ from .._compat import Unpack
 from .._exceptions import InvalidArgumentError
 from .._import import ImportProgress, ImportResult, ImportRunOptions, import_rows
 from .._rowcodec import aiter_rows
+from .._types import Body, Id, Query
 from .._validation import contact_id as check_contact_id
 from .._validation import items_of, non_negative_int
 from ..models import Contact, ContactWriteResult, StatusChangeResult
@@ -84,8 +85,8 @@ class ContactsResource(APIResource):
         contacts: Mapping[str, Any] | Iterable[Mapping[str, Any]],
         *,
         overwrite: bool = False,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_query: Query | None = None,
     ) -> ContactWriteResult:
         """Add contacts to a list: `POST /api/v2/contacts`, in one call.
 
@@ -114,8 +115,8 @@ class ContactsResource(APIResource):
         self,
         contacts: Mapping[str, Any] | Iterable[Mapping[str, Any]],
         *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_query: Query | None = None,
     ) -> ContactWriteResult:
         """Update existing contacts (never adds one): `PUT /api/v2/contacts`.
 
@@ -132,8 +133,8 @@ class ContactsResource(APIResource):
         method: str,
         given: object,
         rows: list[Any],
-        list_id: int | str | None,
-        extra_query: Mapping[str, Any] | None,
+        list_id: Id | None,
+        extra_query: Query | None,
     ) -> ContactWriteResult:
         """`POST` (create) or `PUT` (update) `/api/v2/contacts` with the checked rows."""
         payload = await self._call(
@@ -146,11 +147,7 @@ class ContactsResource(APIResource):
         return ContactWriteResult.from_payload(payload)
 
     async def get(
-        self,
-        email: str,
-        *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        self, email: str, *, list_id: Id | None = None, extra_query: Query | None = None
     ) -> Contact:
         """One contact by e-mail: `GET /api/contacts/by_email/<email>`.
 
@@ -166,11 +163,7 @@ class ContactsResource(APIResource):
         )
 
     async def get_by_id(
-        self,
-        contact_id: int | str,
-        *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        self, contact_id: Id, *, list_id: Id | None = None, extra_query: Query | None = None
     ) -> Contact:
         """One contact by id: `GET /api/contacts/by_id/<id>`.
 
@@ -182,9 +175,7 @@ class ContactsResource(APIResource):
         """
         return await self._contact(f"by_id/{check_contact_id(contact_id)}", list_id, extra_query)
 
-    async def _contact(
-        self, route: str, list_id: int | str | None, extra_query: Mapping[str, Any] | None
-    ) -> Contact:
+    async def _contact(self, route: str, list_id: Id | None, extra_query: Query | None) -> Contact:
         """One contact: `GET /api/contacts/<route>`."""
         payload = await self._call(
             "GET", f"/api/contacts/{route}", extra_query=extra_query, list_id=chosen_list(list_id)
@@ -192,11 +183,7 @@ class ContactsResource(APIResource):
         return Contact.from_payload(payload)
 
     async def find(
-        self,
-        email: str,
-        *,
-        behavior: bool | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        self, email: str, *, behavior: bool | None = None, extra_query: Query | None = None
     ) -> tuple[Contact, ...]:
         """The contact in every list the API user may see: `GET /api/contacts/cross_account`.
 
@@ -224,11 +211,11 @@ class ContactsResource(APIResource):
         emails: Sequence[str],
         change_to: str,
         *,
-        ocx_child_id: int | str | None = None,
-        ocx_connection_id: int | str | None = None,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
+        ocx_child_id: Id | None = None,
+        ocx_connection_id: Id | None = None,
+        list_id: Id | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> StatusChangeResult:
         """Change the status of contacts: `POST /api/v2/contacts/change_status`.
 
@@ -272,9 +259,9 @@ class ContactsResource(APIResource):
         email: str,
         new_email: str,
         *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> Mapping[str, Any]:
         """Change a contact's e-mail address: `PUT /api/contacts/change_email`.
 
@@ -308,9 +295,9 @@ class ContactsResource(APIResource):
         self,
         contact_ids: str | Sequence[int | str],
         *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> Any:
         """Delete contacts by id: `POST /api/contacts/delete`.
 
@@ -351,7 +338,7 @@ class ContactsResource(APIResource):
         contacts: Iterable[Any] | AsyncIterable[Any],
         *,
         overwrite: bool = True,
-        list_id: int | str | None = None,
+        list_id: Id | None = None,
         **options: Unpack[BulkOptions],
     ) -> BulkOperation:
         """A bulk `POST /api/v2/contacts` run, not started yet: `await op.run()`.
@@ -395,7 +382,7 @@ class ContactsResource(APIResource):
         self,
         contacts: Iterable[Any] | AsyncIterable[Any],
         *,
-        list_id: int | str | None = None,
+        list_id: Id | None = None,
         overwrite: bool = True,
         stage: None = None,
         import_threshold: int = 1000,
@@ -408,7 +395,7 @@ class ContactsResource(APIResource):
         self,
         contacts: Iterable[Any] | AsyncIterable[Any],
         *,
-        list_id: int | str | None = None,
+        list_id: Id | None = None,
         overwrite: bool = True,
         stage: Stage,
         import_threshold: int = 1000,
@@ -420,7 +407,7 @@ class ContactsResource(APIResource):
         self,
         contacts: Iterable[Any] | AsyncIterable[Any],
         *,
-        list_id: int | str | None = None,
+        list_id: Id | None = None,
         overwrite: bool = True,
         stage: Stage | None = None,
         import_threshold: int = 1000,
@@ -485,7 +472,7 @@ class ContactsResource(APIResource):
         overwrite: bool = False,
         import_action: str = "add",
         fields: Sequence[str] | Mapping[str, Any] | None = None,
-        list_id: int | str | None = None,
+        list_id: Id | None = None,
         import_type: str | None = None,
         send_welcome_message: bool | None = None,
         ignore_empty: bool | None = None,
@@ -563,7 +550,7 @@ class ContactsResource(APIResource):
         self,
         contacts: Iterable[Any] | AsyncIterable[Any],
         *,
-        list_id: int | str | None = None,
+        list_id: Id | None = None,
         **options: Unpack[BulkOptions],
     ) -> BulkResult:
         """Update any number of existing contacts: `PUT /api/v2/contacts`, a chunk a call.
@@ -595,7 +582,7 @@ class ContactsResource(APIResource):
         emails: Iterable[str] | AsyncIterable[str],
         change_to: str,
         *,
-        list_id: int | str | None = None,
+        list_id: Id | None = None,
         **options: Unpack[BulkOptions],
     ) -> BulkResult:
         """Change the status of any number of contacts, a chunk a call.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from typing import Any, TypedDict
+from collections.abc import AsyncIterator
+from typing import TypedDict
 
+from .._types import Body, Id, Query
 from .._validation import positive_int
 from ..models import EmailMessage, Page
 from ._base import ItemResource, Unpack, drop_none, offset_pages
@@ -30,11 +31,11 @@ class EmailFilters(TypedDict, total=False):
 
     type: str | None
     name: str | None
-    parent_id: int | str | None
+    parent_id: Id | None
     subject: str | None
-    modified_from: int | str | None
-    modified_to: int | str | None
-    created_by: int | str | None
+    modified_from: Id | None
+    modified_to: Id | None
+    created_by: Id | None
     favorite: bool | None
 
 
@@ -75,8 +76,8 @@ class EmailsResource(ItemResource[EmailMessage]):
         *,
         page: int = 1,
         page_size: int = 50,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_query: Query | None = None,
         **filters: Unpack[EmailFilters],
     ) -> Page[EmailMessage]:
         """One page of e-mail messages: `GET /api/emails`, with the `total`.
@@ -106,8 +107,8 @@ class EmailsResource(ItemResource[EmailMessage]):
         self,
         *,
         page_size: int = 50,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_query: Query | None = None,
         **filters: Unpack[EmailFilters],
     ) -> AsyncIterator[EmailMessage]:
         """Every message, fetched one page (one call) at a time through the governor.
@@ -123,11 +124,7 @@ class EmailsResource(ItemResource[EmailMessage]):
         return self._pages(page_size, list_id, extra_query, filters)
 
     async def _pages(
-        self,
-        page_size: int,
-        list_id: int | str | None,
-        extra_query: Mapping[str, Any] | None,
-        filters: EmailFilters,
+        self, page_size: int, list_id: Id | None, extra_query: Query | None, filters: EmailFilters
     ) -> AsyncIterator[EmailMessage]:
 
         async def fetch(offset: int, limit: int) -> Page[EmailMessage]:
@@ -147,9 +144,9 @@ class EmailsResource(ItemResource[EmailMessage]):
         self,
         *,
         name: str,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **fields: Unpack[EmailFields],
     ) -> EmailMessage:
         """Create an e-mail message: `POST /api/emails`; returns it as Ongage stored it.
@@ -174,12 +171,12 @@ class EmailsResource(ItemResource[EmailMessage]):
 
     async def update(
         self,
-        email_id: int | str,
+        email_id: Id,
         *,
         name: str | None = None,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **fields: Unpack[EmailFields],
     ) -> EmailMessage:
         """Change an e-mail message: `PUT /api/emails/<id>`; only the fields given are sent.

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from .._exceptions import InvalidArgumentError
+from .._types import Id, Query
 from ..models import EspConnection
 from ._base import APIResource, chosen_list, rows_of
 
@@ -19,8 +17,8 @@ class EspConnectionsResource(APIResource):
         self,
         *,
         active_only: bool | None = None,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_query: Query | None = None,
     ) -> tuple[EspConnection, ...]:
         """The account's sending connections: `GET /api/esp_connections/options`.
 

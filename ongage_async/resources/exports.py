@@ -9,10 +9,10 @@ the file is ready).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from .._exceptions import InvalidArgumentError
+from .._types import Body, Id, Query
 from .._validation import items_of, object_id, one_of, require_text
 from ._base import APIResource, chosen_list, created_id, list_id_of
 from ._jobs import ExportJob
@@ -66,9 +66,9 @@ class ExportsResource(APIResource):
         mailing_ids: Sequence[int | str] | None = None,
         suppression_list: bool = False,
         fields: Sequence[str] | None = None,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
     ) -> ExportJob:
         """Start an export: `POST /api/export`; returns its job handle.
 
@@ -137,7 +137,7 @@ class ExportsResource(APIResource):
         )
         return ExportJob(self._client, created_id(payload, "export"), lid)
 
-    def job(self, export_id: int | str, *, list_id: int | str | None = None) -> ExportJob:
+    def job(self, export_id: Id, *, list_id: Id | None = None) -> ExportJob:
         """A handle on an export started earlier (no call is made).
 
         Args:

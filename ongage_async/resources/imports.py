@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._types import Body, Id, Query
 from .._validation import require_text
 from ..models import Import
 from ._base import ListedResource, created_id, drop_none, one_of
@@ -56,9 +57,9 @@ class ImportsResource(ListedResource[Import]):
         send_welcome_message: bool | None = None,
         fields: Mapping[str, Any] | None = None,
         import_type: str | None = None,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> ImportJob:
         """Start an import: `POST /api/import`; returns its job handle.
 
@@ -114,7 +115,7 @@ class ImportsResource(ListedResource[Import]):
         )
         return ImportJob(self._client, created_id(payload, "import"), lid)
 
-    def job(self, import_id: int | str, *, list_id: int | str | None = None) -> ImportJob:
+    def job(self, import_id: Id, *, list_id: Id | None = None) -> ImportJob:
         """A handle on an import started earlier (no call is made).
 
         Args:
@@ -124,11 +125,7 @@ class ImportsResource(ListedResource[Import]):
         return ImportJob(self._client, str(import_id), self._list_context(list_id))
 
     async def get(
-        self,
-        import_id: int | str,
-        *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        self, import_id: Id, *, list_id: Id | None = None, extra_query: Query | None = None
     ) -> Import:
         """An import's status and counts: `GET /api/import/<id>`.
 

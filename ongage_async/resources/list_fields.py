@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from .._exceptions import InvalidArgumentError
+from .._types import Body, Id, Query
 from .._validation import non_negative_int, one_of, require_text
 from ..models import AllListsFieldResult, ListField
 from ._base import CollectionResource, Unpack, drop_none, with_extra
@@ -75,9 +76,9 @@ class ListFieldsResource(CollectionResource[ListField]):
         title: str,
         type: str,
         position: int,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **fields: Unpack[ListFieldFields],
     ) -> ListField:
         """Create a field in one list: `POST /api/list_fields`.
@@ -104,15 +105,15 @@ class ListFieldsResource(CollectionResource[ListField]):
 
     async def update(
         self,
-        field_id: int | str,
+        field_id: Id,
         *,
         name: str | None = None,
         title: str | None = None,
         type: str | None = None,
         position: int | None = None,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **fields: Unpack[ListFieldFields],
     ) -> ListField:
         """Change a field: `PUT /api/list_fields/<id>`; only the fields given are sent.
@@ -141,8 +142,8 @@ class ListFieldsResource(CollectionResource[ListField]):
         title: str,
         type: str,
         position: int,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **fields: Unpack[ListFieldFields],
     ) -> AllListsFieldResult:
         """Create one field in every list of the account: `POST /api/list_fields/all_lists`.

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, TypedDict
 
 from .._exceptions import InvalidArgumentError
+from .._types import Body, Id, Query
 from .._validation import object_id, one_of, page_bounds, require_text
 from ..models import List, Page
 from ._base import APIResource, Unpack, drop_none, offset_pages, page_of, with_extra
@@ -61,9 +62,7 @@ class ListsResource(APIResource):
     list is named by the path (or is being created).
     """
 
-    async def get(
-        self, list_id: int | str, *, extra_query: Mapping[str, Any] | None = None
-    ) -> List:
+    async def get(self, list_id: Id, *, extra_query: Query | None = None) -> List:
         """One list by id: `GET /api/lists/<id>` (`NotFoundError` when there is none).
 
         Args:
@@ -80,7 +79,7 @@ class ListsResource(APIResource):
         *,
         offset: int | None = None,
         limit: int | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        extra_query: Query | None = None,
         **filters: Unpack[ListFilters],
     ) -> Page[List]:
         """One page of the account's lists: `GET /api/lists`, with the `total`.
@@ -123,7 +122,7 @@ class ListsResource(APIResource):
         self,
         *,
         page_size: int = 100,
-        extra_query: Mapping[str, Any] | None = None,
+        extra_query: Query | None = None,
         **filters: Unpack[ListFilters],
     ) -> AsyncIterator[List]:
         """Every list matching the filters, fetched one page (one call) at a time.
@@ -151,10 +150,10 @@ class ListsResource(APIResource):
         description: str | None = None,
         create_segment: bool | None = None,
         fields: Sequence[Mapping[str, Any]] | None = None,
-        expiration_date: int | str | None = None,
+        expiration_date: Id | None = None,
         scope: str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
     ) -> List:
         """Create a list: `POST /api/lists`.
 
@@ -202,12 +201,12 @@ class ListsResource(APIResource):
 
     async def update(
         self,
-        list_id: int | str,
+        list_id: Id,
         *,
         name: str,
         description: str | None = None,
         type: str | None = None,
-        expiration_date: int | str | None = None,
+        expiration_date: Id | None = None,
         scope: str | None = None,
         welcome_email_active: bool | None = None,
         unsubscribe_default_link: bool | None = None,
@@ -217,8 +216,8 @@ class ListsResource(APIResource):
         frequency_active: bool | None = None,
         frequency_html: str | None = None,
         frequencies: Sequence[Mapping[str, Any]] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
     ) -> List:
         """Change a list: `PUT /api/lists/<id>`.
 
@@ -274,14 +273,14 @@ class ListsResource(APIResource):
 
     async def copy(
         self,
-        list_id: int | str,
+        list_id: Id,
         *,
         name: str,
         description: str = "",
         type: str = "sending",
         default: bool = False,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
     ) -> List:
         """Copy a list into a new one: `POST /api/lists/<id>/copy`.
 
@@ -317,9 +316,7 @@ class ListsResource(APIResource):
             )
         )
 
-    async def delete(
-        self, list_id: int | str, *, extra_query: Mapping[str, Any] | None = None
-    ) -> None:
+    async def delete(self, list_id: Id, *, extra_query: Query | None = None) -> None:
         """Delete a list: `DELETE /api/lists/<id>`.
 
         Args:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict
 
 from .._exceptions import InvalidArgumentError
+from .._types import Body, Id, Query
 from ..models import Mailing
 from ._base import CollectionResource, Unpack, chosen_list
 
@@ -95,9 +96,9 @@ class MailingsResource(CollectionResource[Mailing]):
         *,
         name: str,
         send_now: bool = False,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **fields: Unpack[MailingFields],
     ) -> Mailing:
         """Create a mailing: `POST /api/mailings`; scheduled, or launched with `send_now=True`.
@@ -135,12 +136,12 @@ class MailingsResource(CollectionResource[Mailing]):
 
     async def update(
         self,
-        mailing_id: int | str,
+        mailing_id: Id,
         *,
         name: str | None = None,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **fields: Unpack[MailingFields],
     ) -> Mailing:
         """Change a mailing: `PUT /api/mailings/<id>`; with `schedule_date`, Ongage
@@ -163,11 +164,7 @@ class MailingsResource(CollectionResource[Mailing]):
         )
 
     def _mailing(
-        self,
-        method: str,
-        name: str | None,
-        fields: Mapping[str, Any],
-        extra_body: Mapping[str, Any] | None,
+        self, method: str, name: str | None, fields: Mapping[str, Any], extra_body: Body | None
     ) -> dict[str, Any]:
         """The body's fields, checked: `schedule_date` as a Unix time, and set only by its
         own keyword (it decides whether Ongage sends at once)."""
@@ -179,11 +176,7 @@ class MailingsResource(CollectionResource[Mailing]):
         return values
 
     async def _act(
-        self,
-        mailing_id: int | str,
-        verb: str,
-        list_id: int | str | None,
-        extra_query: Mapping[str, Any] | None,
+        self, mailing_id: Id, verb: str, list_id: Id | None, extra_query: Query | None
     ) -> Mailing:
         # Documented as PUT.  abort toggles, so a repeat could undo it: never retried
         # blindly; cancel and unschedule end in the same state if repeated.
@@ -197,11 +190,7 @@ class MailingsResource(CollectionResource[Mailing]):
         return Mailing.from_payload(payload)
 
     async def abort(
-        self,
-        mailing_id: int | str,
-        *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        self, mailing_id: Id, *, list_id: Id | None = None, extra_query: Query | None = None
     ) -> Mailing:
         """Abort, or resume, a mailing: `PUT /api/mailings/<id>/abort`.
 
@@ -216,11 +205,7 @@ class MailingsResource(CollectionResource[Mailing]):
         return await self._act(mailing_id, "abort", list_id, extra_query)
 
     async def cancel(
-        self,
-        mailing_id: int | str,
-        *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        self, mailing_id: Id, *, list_id: Id | None = None, extra_query: Query | None = None
     ) -> Mailing:
         """Cancel (delete) a mailing: `PUT /api/mailings/<id>/cancel` (status 60006).
 
@@ -232,11 +217,7 @@ class MailingsResource(CollectionResource[Mailing]):
         return await self._act(mailing_id, "cancel", list_id, extra_query)
 
     async def unschedule(
-        self,
-        mailing_id: int | str,
-        *,
-        list_id: int | str | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        self, mailing_id: Id, *, list_id: Id | None = None, extra_query: Query | None = None
     ) -> Mailing:
         """A scheduled mailing back to new: `PUT /api/mailings/<id>/unschedule` (60001).
 

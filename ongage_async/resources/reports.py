@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from .._exceptions import InvalidArgumentError
+from .._types import Body, Id, Query
 from .._validation import items_of, one_of, page_bounds
 from ..models.reports import Report
 from ._base import APIResource, chosen_list, drop_none, list_id_of
@@ -149,9 +150,9 @@ class ReportsResource(APIResource):
         time_zone: str | None = None,
         value: str | None = None,
         format: str | None = None,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
     ) -> Report:
         """Run a report: `POST /api/reports/query`.
 
@@ -218,11 +219,11 @@ class ReportsResource(APIResource):
         self,
         metrics: Sequence[str] = ("sent", "opens", "clicks"),
         *,
-        list_id: int | str | None = None,
+        list_id: Id | None = None,
         since: dt.date | None = None,
         until: dt.date | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
     ) -> Report:
         """One row a day (`stats_date`) with `metrics`, oldest first: a dashboard in a call.
 

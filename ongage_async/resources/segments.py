@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
+from .._types import Body, Id, Query
 from ..models import Segment
 from ._base import CollectionResource, Unpack
 
@@ -44,9 +45,9 @@ class SegmentsResource(CollectionResource[Segment]):
         self,
         *,
         name: str,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **fields: Unpack[SegmentFields],
     ) -> Segment:
         """Create a segment: `POST /api/segments`; returns it as Ongage stored it.
@@ -70,12 +71,12 @@ class SegmentsResource(CollectionResource[Segment]):
 
     async def update(
         self,
-        segment_id: int | str,
+        segment_id: Id,
         *,
         name: str | None = None,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **fields: Unpack[SegmentFields],
     ) -> Segment:
         """Change a segment: `PUT /api/segments/<id>`; only the fields given are sent.

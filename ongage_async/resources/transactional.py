@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 from .._exceptions import InvalidArgumentError
+from .._types import Body, Id, Query
 from .._validation import items_of, require_text
 from ..models import SendResult, TransactionalCampaign
 from ._base import CollectionResource, Unpack, chosen_list, drop_none
@@ -43,8 +44,8 @@ class TransactionalSendOptions(TypedDict, total=False):
             send twice).
     """
 
-    campaign_id: int | str | None
-    sending_connection_id: int | str | None
+    campaign_id: Id | None
+    sending_connection_id: Id | None
     idempotent: bool
 
 
@@ -70,9 +71,9 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
         *,
         name: str,
         description: str,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **fields: Unpack[TransactionalFields],
     ) -> TransactionalCampaign:
         """Create a transactional campaign: `POST /api/transactional`.
@@ -98,13 +99,13 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
 
     async def update(
         self,
-        campaign_id: int | str,
+        campaign_id: Id,
         *,
         name: str | None = None,
         description: str | None = None,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **fields: Unpack[TransactionalFields],
     ) -> TransactionalCampaign:
         """Change a transactional campaign: `PUT /api/transactional/<id>`.
@@ -129,16 +130,16 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
 
     async def send(
         self,
-        message_id: int | str,
+        message_id: Id,
         recipients: Sequence[str],
         *,
         check_status: bool | None = None,
         check_global_and_list_suppression: bool | None = None,
         check_suppression: bool | None = None,
         dynamic_fields: Mapping[str, Mapping[str, Any]] | None = None,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **options: Unpack[TransactionalSendOptions],
     ) -> SendResult:
         """Send a stored e-mail message to each recipient: `POST /api/transactional/send`.
@@ -186,9 +187,9 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
         from_name: str | None = None,
         from_address: str | None = None,
         reply_address: str | None = None,
-        list_id: int | str | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        list_id: Id | None = None,
+        extra_body: Body | None = None,
+        extra_query: Query | None = None,
         **options: Unpack[TransactionalSendOptions],
     ) -> SendResult:
         """Send a subject and content given inline: `POST /api/transactional/send_embed_content`.
@@ -244,9 +245,9 @@ class TransactionalResource(CollectionResource[TransactionalCampaign]):
         recipients: Sequence[str],
         body: Mapping[str, Any],
         options: Mapping[str, Any],
-        list_id: int | str | None,
-        extra_body: Mapping[str, Any] | None,
-        extra_query: Mapping[str, Any] | None,
+        list_id: Id | None,
+        extra_body: Body | None,
+        extra_query: Query | None,
     ) -> SendResult:
         """`POST /api/transactional/<route>` with the recipients and the send options."""
         given = self._keywords(method, options, TransactionalSendOptions)

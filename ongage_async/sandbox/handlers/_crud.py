@@ -21,7 +21,23 @@ from .._routing import Context, Route
 from .._store import now_ts
 from ._args import body_object, editable, find_or_404, paging, required_text
 
-__all__ = ["Collection"]
+__all__ = ["Collection", "stored_view"]
+
+
+def stored_view(ctx: Context, item: dict[str, Any], kind: str) -> dict[str, Any]:
+    """What Ongage's example answers share for a stored item of ``kind`` (its ``type``):
+    string ids, the account, the times as strings, and ``deleted`` "0"."""
+    created = item["created"]
+    return {
+        **item,
+        "type": kind,
+        "account_id": str(ctx.store.lists[item["list_id"]].account_id),
+        "list_id": str(item["list_id"]),
+        "created": str(created),
+        "modified": str(item.get("modified", created)),
+        "deleted": "0",
+    }
+
 
 #: acts on the stored record and returns the record to answer
 Action = Callable[[Context, dict[str, Any]], dict[str, Any]]

@@ -19,7 +19,7 @@ from typing import Any
 
 from .._http import ApiError, Reply, ok
 from .._routing import Context, Route
-from ._crud import Collection
+from ._crud import Collection, stored_view
 
 _TEXTS = (
     "description",
@@ -49,17 +49,10 @@ def _mailing_of(ctx: Context, email: dict[str, Any]) -> str:
 
 def _email_view(ctx: Context, email: dict[str, Any]) -> dict[str, Any]:
     """An e-mail message as the page's example shows one (see the module's docstring)."""
-    created = email["created"]
     return {
-        **email,
-        "type": "email_message",
-        "account_id": str(ctx.store.lists[email["list_id"]].account_id),
-        "list_id": str(email["list_id"]),
+        **stored_view(ctx, email, "email_message"),
         **{key: str(email.get(key) or "") for key in _TEXTS},
         "unsubscribe_default_link": _flag(email.get("unsubscribe_default_link", True)),
-        "created": str(created),
-        "modified": str(email.get("modified", created)),
-        "deleted": "0",
         "mailing_id": _mailing_of(ctx, email),
     }
 

@@ -44,7 +44,7 @@ from typing import Any
 from .._http import ApiError
 from .._routing import Context
 from .._store import USER_ID, Job, now_ts
-from ._crud import Collection
+from ._crud import Collection, stored_view
 from .catalog import ESP_CONNECTIONS
 
 NEW, SCHEDULED, IN_PROGRESS, COMPLETED, ERROR = 60001, 60002, 60003, 60004, 60005
@@ -219,19 +219,12 @@ def _email_messages(ctx: Context, mailing: dict[str, Any]) -> list[dict[str, Any
 
 def _view(ctx: Context, mailing: dict[str, Any]) -> dict[str, Any]:
     """A mailing as the page's example shows one (see the module's docstring)."""
-    created = mailing["created"]
     return {
-        **mailing,
-        "type": "campaign",
-        "account_id": str(ctx.store.lists[mailing["list_id"]].account_id),
-        "list_id": str(mailing["list_id"]),
+        **stored_view(ctx, mailing, "campaign"),
         "is_test": "1" if mailing.get("is_test") in (True, 1, "1") else "0",
         "split_type": mailing.get("split_type"),
         "description": str(mailing.get("description") or ""),
-        "created": str(created),
-        "modified": str(mailing.get("modified", created)),
         "scheduled_by": USER_ID,
-        "deleted": "0",
         "segments": _segments(ctx, mailing),
         "distribution": _distribution(mailing),
         "email_message": _email_messages(ctx, mailing),
