@@ -14,5 +14,10 @@ from typing import Any, TypeAlias
 __all__ = ["Body", "Id", "Query"]
 
 Id: TypeAlias = int | str
+"""An object's id, as an int or a string (models hold ids as strings, as Ongage sends them)."""
+
 Query: TypeAlias = Mapping[str, Any]
+"""`extra_query=`: query parameters the SDK does not model; yours win."""
+
 Body: TypeAlias = Mapping[str, Any]
+"""`extra_body=`: body fields the SDK does not model; yours win (never `id` or `list_id`)."""

@@ -7,6 +7,7 @@ search's `Criterion`, and the typed fields of each namespace's calls.
 """
 
 from .._import import ImportProgress, ImportResult, ImportRunOptions
+from .._types import Body, Id, Query
 from ._bulk import BulkOperation, BulkOptions, BulkProgress, BulkResult
 from ._jobs import ExportJob, ImportJob, Job, SearchJob
 from .contact_activity import ContactActivityResource
@@ -24,6 +25,7 @@ from .segments import SegmentFields, SegmentsResource
 from .transactional import TransactionalFields, TransactionalResource, TransactionalSendOptions
 
 __all__ = [
+    "Body",
     "BulkOperation",
     "BulkOptions",
     "BulkProgress",
@@ -38,6 +40,7 @@ __all__ = [
     "EspConnectionsResource",
     "ExportJob",
     "ExportsResource",
+    "Id",
     "ImportJob",
     "ImportProgress",
     "ImportResult",
@@ -50,6 +53,7 @@ __all__ = [
     "ListsResource",
     "MailingFields",
     "MailingsResource",
+    "Query",
     "Report",
     "ReportsResource",
     "SearchJob",
