@@ -29,7 +29,7 @@ import anyio
 import attrs
 
 from ._exceptions import ConfigurationError
-from ._lanes import Lanes
+from ._lanes import Entry, Lanes
 from ._priority import Priority, rank_of
 from ._validation import non_negative_int
 
@@ -110,23 +110,14 @@ class RateBudget(Protocol):
     def statistics(self) -> BudgetStatistics: ...
 
 
-class _Spend:
+class _Spend(Entry["SlidingWindowBudget"]):
     """Holds one token for one call (a small class: this is on every call's path)."""
 
-    __slots__ = ("_budget", "_rank")
-
-    def __init__(self, budget: SlidingWindowBudget, rank: int) -> None:
-        self._budget = budget
-        self._rank = rank
-
-    async def __aenter__(self) -> None:
-        # Cancelled while waiting: no token was taken (it is taken without an await).
-        budget = self._budget
-        await budget._lanes.acquire(self._rank, budget._take)
+    __slots__ = ()
 
     async def __aexit__(self, *exc_info: object) -> None:
         # Also on error or cancellation: the request may have reached the server.
-        self._budget._give_back(anyio.current_time(), self._rank)
+        self._of._give_back(anyio.current_time(), self._rank)
 
 
 def _count(value: object, name: str, below: int) -> int:

@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 import anyio
 import attrs
 
-from ._lanes import Lanes
+from ._lanes import Entry, Lanes
 from ._priority import Priority, rank_of
 
 __all__ = ["CapLimits", "CapStatistics", "ConcurrencyCap", "LocalConcurrencyCap", "SlotHold"]
@@ -99,32 +99,24 @@ class _Hold:
         self.free()
 
 
-class _Slot:
+class _Slot(Entry["LocalConcurrencyCap"]):
     """One slot of a :class:`LocalConcurrencyCap` (a small class: on every call's path)."""
 
-    __slots__ = ("_cap", "_rank")
-
-    def __init__(self, cap: LocalConcurrencyCap, rank: int) -> None:
-        self._cap = cap
-        self._rank = rank
-
-    async def __aenter__(self) -> None:
-        cap = self._cap
-        await cap._lanes.acquire(self._rank, cap._take)
+    __slots__ = ()
 
     async def __aexit__(self, *exc_info: object) -> None:
         # Also on error or cancellation: nothing awaited, so nothing can interrupt it.
         if not self._rank:
-            self._cap._high_busy -= 1
-        self._cap._release()
+            self._of._high_busy -= 1
+        self._of._release()
 
     async def hold(self, until: float) -> SlotHold:
         """Instead of ``__aexit__``: keep the slot until ``until`` or an early release."""
         if not self._rank:
-            self._cap._high_busy -= 1  # kept, but no longer the high lane's
-        hold = _Hold(self._cap, until)
-        heapq.heappush(self._cap._held, hold)
-        self._cap._lanes.wake()  # the waiting head must now also wake up at ``until``
+            self._of._high_busy -= 1  # kept, but no longer the high lane's
+        hold = _Hold(self._of, until)
+        heapq.heappush(self._of._held, hold)
+        self._of._lanes.wake()  # the waiting head must now also wake up at ``until``
         return hold
 
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
+from typing import Generic, Protocol, TypeVar
 
 import anyio
 
 from ._priority import PRIORITIES
 
-__all__ = ["Lanes", "Waiter"]
+__all__ = ["Entry", "Lanes", "Waiter"]
 
 #: ``take(now, rank)``: take the resource and return None, or say when to look again.
 Take = Callable[[float, int], float | None]
@@ -113,3 +114,30 @@ class Lanes:
         except BaseException:
             self.leave(waiter)
             raise
+
+
+class Laned(Protocol):
+    """A resource waited for in lanes: a budget's tokens, a cap's slots."""
+
+    _lanes: Lanes
+
+    def _take(self, now: float, rank: int) -> float | None: ...
+
+
+R = TypeVar("R", bound=Laned)
+
+
+class Entry(Generic[R]):
+    """One caller's way into a laned resource: its ``__aenter__`` waits in line, then
+    takes; each resource's subclass gives back in ``__aexit__``.  A small class: one is
+    made for every call."""
+
+    __slots__ = ("_of", "_rank")
+
+    def __init__(self, of: R, rank: int) -> None:
+        self._of = of
+        self._rank = rank
+
+    async def __aenter__(self) -> None:
+        # Cancelled while waiting: nothing was taken (it is taken without an await).
+        await self._of._lanes.acquire(self._rank, self._of._take)
