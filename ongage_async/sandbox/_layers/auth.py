@@ -14,6 +14,8 @@ from __future__ import annotations
 import hmac
 import json
 
+import attrs
+
 from .._config import SandboxCredentials
 from .._http import Request
 from .._recorder import Recorder
@@ -37,12 +39,12 @@ def authenticated(request: Request, expected: SandboxCredentials) -> bool:
     return all(hmac.compare_digest(request.headers.get(h, ""), v) for h, v in pairs)
 
 
+@attrs.frozen
 class AuthLayer:
     """401 unless the call carries the account's credentials."""
 
-    def __init__(self, app: ASGIApp, credentials: SandboxCredentials) -> None:
-        self.app = app
-        self.credentials = credentials
+    app: ASGIApp
+    credentials: SandboxCredentials
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not authenticated(exchange_of(scope).request, self.credentials):
@@ -51,13 +53,13 @@ class AuthLayer:
         await self.app(scope, receive, send)
 
 
+@attrs.frozen
 class RecorderReadout:
     """``/_sandbox/recorder``: the recorder's summary; every other path goes on."""
 
-    def __init__(self, app: ASGIApp, recorder: Recorder, period: float) -> None:
-        self.app = app
-        self.recorder = recorder
-        self.period = period
+    app: ASGIApp
+    recorder: Recorder
+    period: float
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         exchange = exchange_of(scope)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import attrs
+
 from .._http import Request
 from .._recorder import CallRecord, Recorder
 from .asgi import STATE, ASGIApp, Exchange, Message, Receive, Scope, Send, is_last
@@ -19,13 +21,13 @@ from .asgi import STATE, ASGIApp, Exchange, Message, Receive, Scope, Send, is_la
 __all__ = ["ExchangeLayer"]
 
 
+@attrs.frozen
 class ExchangeLayer:
     """Reads the request, opens the call's :class:`Exchange` in the scope, records it."""
 
-    def __init__(self, app: ASGIApp, recorder: Recorder, clock: Callable[[], float]) -> None:
-        self.app = app
-        self.recorder = recorder
-        self.clock = clock
+    app: ASGIApp
+    recorder: Recorder
+    clock: Callable[[], float]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 
 import anyio
+import attrs
 
 from .._faults import Fault, FaultPicker
 from .asgi import (
@@ -46,16 +47,14 @@ class ConnectionDropped(Exception):
     """Raised mid-answer to cut the connection (the ``drop`` fault)."""
 
 
+@attrs.frozen
 class FaultLayer:
     """Draws the call's fault, waits the latency, then fails the call or spoils its answer."""
 
-    def __init__(
-        self, app: ASGIApp, picker: FaultPicker, latency: tuple[float, float], rng: random.Random
-    ) -> None:
-        self.app = app
-        self.picker = picker
-        self.latency = latency
-        self.rng = rng
+    app: ASGIApp
+    picker: FaultPicker
+    latency: tuple[float, float]
+    rng: random.Random
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         exchange = exchange_of(scope)

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import attrs
+
 from .._limits import AccountLimits
 from .._recorder import Recorder
 from .asgi import ASGIApp, Message, Receive, Scope, Send, exchange_of, is_last, send_error
@@ -20,13 +22,13 @@ from .asgi import ASGIApp, Message, Receive, Scope, Send, exchange_of, is_last, 
 __all__ = ["LimitsLayer"]
 
 
+@attrs.frozen
 class LimitsLayer:
     """Admits the call against :class:`AccountLimits` or answers 429."""
 
-    def __init__(self, app: ASGIApp, limits: AccountLimits, recorder: Recorder) -> None:
-        self.app = app
-        self.limits = limits
-        self.recorder = recorder
+    app: ASGIApp
+    limits: AccountLimits
+    recorder: Recorder
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         exchange = exchange_of(scope)

@@ -14,6 +14,8 @@ import inspect
 import logging
 from collections.abc import Sequence
 
+import attrs
+
 from .._config import SandboxConfig
 from .._http import ApiError, Reply, Request, error_reply
 from .._recorder import Recorder
@@ -26,12 +28,12 @@ __all__ = ["BodyLimitLayer", "Router"]
 logger = logging.getLogger("ongage_async.sandbox")
 
 
+@attrs.frozen
 class BodyLimitLayer:
     """413 for a body over ``max_bytes`` (``None``: no limit)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int | None) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
+    app: ASGIApp
+    max_bytes: int | None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.max_bytes
@@ -41,16 +43,14 @@ class BodyLimitLayer:
         await self.app(scope, receive, send)
 
 
+@attrs.frozen
 class Router:
     """The end of the chain: finds the route and answers with its handler's reply."""
 
-    def __init__(
-        self, routes: Sequence[Route], store: Store, recorder: Recorder, config: SandboxConfig
-    ) -> None:
-        self.routes = routes
-        self.store = store
-        self.recorder = recorder
-        self.config = config
+    routes: Sequence[Route]
+    store: Store
+    recorder: Recorder
+    config: SandboxConfig
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         exchange = exchange_of(scope)
