@@ -33,8 +33,8 @@ class EmailFilters(TypedDict, total=False):
     name: str | None
     parent_id: Id | None
     subject: str | None
-    modified_from: Id | None
-    modified_to: Id | None
+    modified_from: int | str | None
+    modified_to: int | str | None
     created_by: Id | None
     favorite: bool | None
 
