@@ -237,6 +237,32 @@ async def test_a_gzip_bomb_is_stopped_at_the_cap(raw_chunk: int | None) -> None:
     assert peak < 6 * MiB  # httpx alone inflates all 64 MiB, here in one piece
 
 
+async def test_a_gzip_body_is_never_inflated_past_the_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Small network chunks (about 256 KiB of zeros each): the room given to zlib shrinks
+    # as the body grows, so what is inflated in all stops one byte past the cap, not a
+    # chunk's worth past it.
+    from ongage_async import _body
+
+    inflated = 0
+    feed = _body._Inflater.feed
+
+    def counting(self: Any, data: bytes, room: int) -> bytes:
+        nonlocal inflated
+        out = feed(self, data, room)
+        inflated += len(out)
+        return out
+
+    monkeypatch.setattr(_body._Inflater, "feed", counting)
+    headers = {**JSON, "content-encoding": "gzip"}
+    stream = Chunks(pieces(gzip_bomb(64 * MiB), 256))
+    async with client_for(lambda r: streamed(200, stream, **headers), max_response_bytes=MiB) as c:
+        with pytest.raises(ResponseTooLargeError):
+            await c.request("GET", "/api/lists")
+    assert MiB < inflated <= MiB + 1
+
+
 @pytest.mark.parametrize(
     "packer",
     [

@@ -11,11 +11,17 @@ import anyio.lowlevel
 import httpx
 import pytest
 
-from ongage_async import AuthenticationError, BadRequestError, NotFoundError, OngageClient
+from ongage_async import (
+    AuthenticationError,
+    BadRequestError,
+    InvalidArgumentError,
+    NotFoundError,
+    OngageClient,
+)
 from ongage_async._chunking import list_missing, too_large
 from ongage_async._tally import NEVER_SENT
-from ongage_async.resources import BulkProgress
-from ongage_async.resources._bulk import ideal_seconds
+from ongage_async.resources import BulkProgress, BulkResult
+from ongage_async.resources._bulk import BulkOperation, ideal_seconds
 
 from .test_bulk import RETRY, make_sandbox, people
 from .test_bulk_input import Rewrite
@@ -345,3 +351,63 @@ async def test_a_long_synchronous_input_lets_other_tasks_run() -> None:
 )
 def test_the_ideal_time_leaves_the_first_window_free(calls: int, seconds: float) -> None:
     assert ideal_seconds(calls, 300, 60.0) == seconds
+
+
+# -- survivors of the full mutation run (issue 17) ------------------------------------
+
+
+def test_a_result_built_by_hand_defaults_to_no_chunks_no_splits_and_no_rows() -> None:
+    # As GovernorStatistics: a test double of a run's result needs only the counts.
+    result = BulkResult(created=1, updated=0, failed={}, skipped={}, total=1, calls=1, elapsed=0.5)
+    assert (result.chunk_size, result.chunk_bytes, result.splits) == (0, 0, 0)
+    assert (result.ids, result.row_numbers) == ({}, {})
+
+
+async def test_a_results_repr_leaves_out_what_has_an_entry_a_row() -> None:
+    # `ids` and `row_numbers` may hold a million entries: a log line of the result shows
+    # the counts, and those stay readable as fields.
+    sandbox = make_sandbox(rate_limit=1000)
+    rows = [*people(3), {"email": "p0@example.com"}]  # the repeat is skipped, by row
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        result = await client.contacts.upsert_many(rows, keep_ids=True)
+    assert len(result.ids) == 3 and result.row_numbers == {"p0@example.com (row 4)": 4}
+    assert "ids=" not in repr(result) and "row_numbers=" not in repr(result)
+    assert "created=3" in repr(result)
+
+
+async def test_by_default_a_failed_chunk_does_not_stop_the_run() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+    rows = [*people(5), {"email": "bad@example.com", "fields": {"age": "x" * 5000}}]
+    sent: list[int] = []
+
+    async def send(chunk: list[Any]) -> Any:
+        sent.append(len(chunk))
+        if len(sent) == 1:
+            raise BadRequestError("Invalid field value", status=400)
+        return {row["email"]: ("created", "") for row in chunk}
+
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        operation = BulkOperation(client, rows, send, lambda raw: (raw, ""), chunk_size=2)
+        result = await operation.run()
+    assert len(sent) == 3  # the first chunk failed, the other two went anyway
+    assert (result.created, len(result.failed)) == (4, 2)
+
+
+@pytest.mark.parametrize("rows", ["a@example.com", b"a@example.com", {"email": "a@x.com"}])
+async def test_a_string_bytes_or_one_row_is_refused_before_anything_is_sent(
+    rows: object,
+) -> None:
+    # Each is iterable, but not rows: a str would be sent a character a row.
+    sandbox = make_sandbox(rate_limit=1000)
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        with pytest.raises(InvalidArgumentError, match="iterable or async iterable"):
+            await client.contacts.upsert_many(rows)  # type: ignore[arg-type]
+    assert sandbox.recorder.calls == []
+
+
+async def test_a_run_not_started_has_taken_no_time() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        operation = client.contacts.bulk_upsert(people(3))
+        assert operation.result().elapsed == 0.0
+        assert operation.statistics().elapsed == 0.0

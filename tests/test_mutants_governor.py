@@ -227,3 +227,27 @@ def test_a_slot_held_in_an_earlier_run_is_on_the_new_runs_clock() -> None:
         return float(retry_at) - now
 
     assert 29.0 < _in_two_trio_runs(hold_the_only_slot, second) <= 30.0
+
+
+async def test_wait_time_adds_up_the_time_spent_waiting() -> None:
+    # One call admitted at once waits ~0 s; one that waits for the token in use waits
+    # about as long as the token cools (here 0.1 s after it comes back).
+    governor = Governor(SlidingWindowBudget(1, 0.1), LocalConcurrencyCap(2))
+    async with governor.call():
+        pass
+    assert governor.statistics().wait_time < 0.05
+    with anyio.fail_after(5):
+        async with governor.call():
+            pass
+    assert 0.05 < governor.statistics().wait_time < 1.0
+
+
+async def test_a_slot_held_until_a_time_is_free_at_that_time() -> None:
+    cap = LocalConcurrencyCap(1)
+    slot: Any = cap.slot()
+    await slot.__aenter__()
+    until = anyio.current_time() + 3600
+    await slot.hold(until)
+    assert cap._take(until - 1e-6, 1) == until  # still held: look again at `until`
+    assert cap._take(until, 1) is None  # at `until` it is free, and taken
+    assert cap.statistics().in_use == 1

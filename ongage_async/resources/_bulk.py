@@ -330,7 +330,7 @@ class BulkOperation:
     async def run(self) -> BulkResult:
         self._started = anyio.current_time()
         self._calls_before = self._client.governor.statistics().calls_started
-        self._first_sent, self._first_answered = False, anyio.Event()
+        self._first_answered = anyio.Event()  # the first call goes alone (_first_sent)
         workers = self._client.governor.cap.max_concurrency
         send_chunks, receive_chunks = anyio.create_memory_object_stream[list[Row]](0)
         try:
