@@ -18,11 +18,13 @@ from ongage_async import (
     NotFoundError,
     OngageClient,
 )
-from ongage_async._chunking import list_missing, too_large
+from ongage_async._chunking import list_missing, row_bytes, too_large
+from ongage_async._rowcodec import encode_row
 from ongage_async._tally import NEVER_SENT
 from ongage_async.resources import BulkProgress, BulkResult
 from ongage_async.resources._bulk import BulkOperation, ideal_seconds
 
+from .helpers import task_group
 from .test_bulk import RETRY, make_sandbox, people
 from .test_bulk_input import Rewrite
 
@@ -411,3 +413,77 @@ async def test_a_run_not_started_has_taken_no_time() -> None:
         operation = client.contacts.bulk_upsert(people(3))
         assert operation.result().elapsed == 0.0
         assert operation.statistics().elapsed == 0.0
+
+
+async def test_an_email_that_left_the_dedupe_window_is_sent_again() -> None:
+    # dedupe_window=2: after a, b, c, d the window holds c and d; the second a comes
+    # once the first is confirmed (no longer pending), so nothing remembers it: sent.
+    sandbox = make_sandbox(rate_limit=1000)
+    three_done = anyio.Event()
+
+    def progress(snapshot: BulkProgress) -> None:
+        if snapshot.done >= 3:
+            three_done.set()
+
+    async def rows() -> AsyncIterator[dict[str, Any]]:
+        for name in "abcd":
+            yield {"email": f"{name}@example.com"}
+        with anyio.fail_after(5):
+            await three_done.wait()
+        yield {"email": "a@example.com"}
+
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        result = await client.contacts.upsert_many(
+            rows(), chunk_size=1, dedupe_window=2, on_progress=progress
+        )
+    assert (result.created, result.updated, result.skipped) == (4, 1, {})
+    assert sandbox.recorder.contact_writes[(500, "a@example.com")] == 2
+
+
+async def test_a_chunk_takes_rows_up_to_exactly_its_byte_cap() -> None:
+    rows = [{"email": f"r{i}@example.com"} for i in range(4)]
+    share = row_bytes(encode_row(rows[0]))  # every row encodes to the same size
+    sizes: list[int] = []
+
+    async def send(chunk: list[Any]) -> Any:
+        sizes.append(len(chunk))
+        return {row["email"]: ("created", "") for row in chunk}
+
+    sandbox = make_sandbox(rate_limit=1000)
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        for cap, expected in ((2 + 2 * share, [2, 2]), (1 + 2 * share, [1, 1, 1, 1])):
+            sizes.clear()
+            operation = BulkOperation(
+                client, rows, send, lambda raw: (raw, ""), max_chunk_bytes=cap
+            )
+            await operation.run()
+            assert sorted(sizes) == expected, cap
+
+
+async def test_at_most_one_chunk_past_the_workers_is_read_ahead() -> None:
+    # Memory stays flat in the input's size: with every worker blocked in a call, the
+    # input is read one chunk past them (the one waiting to be handed over) and no more.
+    sandbox = make_sandbox(rate_limit=1000)
+    release = anyio.Event()
+    read = 0
+
+    def rows() -> Iterator[dict[str, Any]]:
+        nonlocal read
+        for i in range(1000):
+            read += 1
+            yield {"email": f"r{i}@example.com"}
+
+    async def send(chunk: list[Any]) -> Any:
+        await release.wait()
+        return {row["email"]: ("created", "") for row in chunk}
+
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        workers = client.governor.cap.max_concurrency
+        operation = BulkOperation(client, rows(), send, lambda raw: (raw, ""), chunk_size=1)
+        async with task_group() as tg:
+            tg.start_soon(operation.run)
+            await anyio.wait_all_tasks_blocked()
+            # the chunks in calls, the one handed over next, and the row that closed it
+            assert read == workers + 2
+            release.set()
+    assert operation.result().created == 1000

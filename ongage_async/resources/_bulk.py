@@ -336,9 +336,9 @@ class BulkOperation:
         try:
             async with anyio.create_task_group() as tg:
                 self._scope = tg.cancel_scope
-                for _ in range(workers):
-                    tg.start_soon(self._worker, receive_chunks.clone(), tg.cancel_scope)
-                receive_chunks.close()
+                with receive_chunks:  # the workers hold clones: the stream ends with them
+                    for _ in range(workers):
+                        tg.start_soon(self._worker, receive_chunks.clone(), tg.cancel_scope)
                 async with send_chunks:
                     try:
                         async for chunk in self._chunks():
@@ -428,7 +428,8 @@ class BulkOperation:
         """Send one chunk; the run's first call goes alone, the others wait for its answer."""
         first, self._first_sent = not self._first_sent, True
         answered = self._first_answered
-        if not first and answered is not None:
+        assert answered is not None  # made by run(), which starts the workers
+        if not first:
             await answered.wait()
             # If that answer stopped the run, go no further: waking is not a checkpoint.
             await anyio.lowlevel.checkpoint_if_cancelled()
@@ -437,7 +438,7 @@ class BulkOperation:
         try:
             return await self._send(chunk)
         finally:
-            if first and answered is not None:
+            if first:
                 answered.set()
 
     def _stop_at_once(self, chunk: list[Row], exc: Exception, reason: str) -> None:
@@ -463,8 +464,9 @@ class BulkOperation:
         await self._deliver(chunk[half:], scope, after_timeout)
 
     def _lower(self, rows: int, size: int) -> None:
-        """Lower the target for the rest of the run, never below one row per chunk."""
-        self._target = (max(1, min(self._target[0], rows)), max(1, min(self._target[1], size)))
+        """Lower the target for the rest of the run to ``rows`` and ``size``: half of a
+        chunk that was split, so never below one row (a chunk of one row is not split)."""
+        self._target = (min(self._target[0], rows), min(self._target[1], size))
 
     def _apply(self, chunk: list[Row], outcome: Mapping[str, tuple[str, str]]) -> None:
         tally = self._tally
