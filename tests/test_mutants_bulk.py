@@ -487,3 +487,29 @@ async def test_at_most_one_chunk_past_the_workers_is_read_ahead() -> None:
             assert read == workers + 2
             release.set()
     assert operation.result().created == 1000
+
+
+async def test_progress_and_result_count_only_the_runs_own_calls() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+    seen: list[tuple[int, int]] = []
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        for _ in range(3):  # calls made before the run are not the run's
+            await client.lists.get(500)
+        operation = client.contacts.bulk_upsert(
+            people(30),
+            chunk_size=10,
+            on_progress=lambda p: seen.append((p.calls, operation.result().calls)),
+        )
+        result = await operation.run()
+    assert result.calls == 3
+    assert seen and all(0 <= progress <= 3 and 0 <= so_far <= 3 for progress, so_far in seen)
+    assert seen[-1][0] == 3
+
+
+async def test_a_row_whose_email_is_no_text_is_named_for_what_it_lacks() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+    rows = [{"email": 12345}, {"email": ""}, {"email": "a@example.com"}]
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        result = await client.contacts.upsert_many(rows)
+    assert result.created == 1
+    assert sorted(result.skipped) == ["<no email> (row 1)", "<no email> (row 2)"]
