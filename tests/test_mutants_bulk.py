@@ -513,3 +513,16 @@ async def test_a_row_whose_email_is_no_text_is_named_for_what_it_lacks() -> None
         result = await client.contacts.upsert_many(rows)
     assert result.created == 1
     assert sorted(result.skipped) == ["<no email> (row 1)", "<no email> (row 2)"]
+
+
+async def test_a_repeat_of_a_row_still_pending_names_the_row_that_wins() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+    # One chunk, and a window of one e-mail: by the third row the window holds only b,
+    # so the rows still pending (read, not yet confirmed) are what catches the repeat.
+    rows = [{"email": "a@example.com"}, {"email": "b@example.com"}, {"email": "A@Example.com"}]
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        result = await client.contacts.upsert_many(rows, dedupe_window=1)
+    assert result.created == 2
+    assert result.skipped == {
+        "A@Example.com (row 3)": "duplicate: an earlier row wins (a@example.com)"
+    }
