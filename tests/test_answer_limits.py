@@ -237,6 +237,15 @@ async def test_a_gzip_bomb_is_stopped_at_the_cap(raw_chunk: int | None) -> None:
     assert peak < 6 * MiB  # httpx alone inflates all 64 MiB, here in one piece
 
 
+async def test_a_body_gzipped_twice_is_decoded_twice() -> None:
+    # Two encodings ("gzip, gzip") go through httpx's decoders, in order; only a single
+    # gzip or deflate takes the bounded inflater.
+    headers = {**JSON, "content-encoding": "gzip, gzip"}
+    body = gzip.compress(gzip.compress(OK_BODY))
+    async with client_for(lambda r: streamed(200, Chunks([body]), **headers)) as c:
+        assert await c.request("GET", "/api/lists") == [1]
+
+
 async def test_a_gzip_body_is_never_inflated_past_the_cap(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

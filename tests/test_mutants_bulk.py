@@ -526,3 +526,50 @@ async def test_a_repeat_of_a_row_still_pending_names_the_row_that_wins() -> None
     assert result.skipped == {
         "A@Example.com (row 3)": "duplicate: an earlier row wins (a@example.com)"
     }
+
+
+async def test_a_row_written_earlier_and_read_again_is_never_sent_if_the_run_stops() -> None:
+    # One worker.  a is written by the first call; the second call (b) fails for good
+    # while the producer holds a's repeat (out of a one-row window): that repeat never
+    # left, and says so, whatever the first a's call did.
+    sandbox = make_sandbox(rate_limit=1000)
+    third_read = anyio.Event()
+
+    def rows() -> Iterator[dict[str, Any]]:
+        yield {"email": "a@example.com"}
+        yield {"email": "b@example.com"}
+        third_read.set()
+        yield {"email": "a@example.com"}
+
+    async def send(chunk: list[Any]) -> Any:
+        if chunk[0]["email"] == "b@example.com":
+            with anyio.fail_after(5):
+                await third_read.wait()
+            raise AuthenticationError("Unauthorized", status=401)
+        return {row["email"]: ("created", "") for row in chunk}
+
+    async with sandbox.client(retry=RETRY, list_id=500, max_concurrency=1) as client:
+        operation = BulkOperation(
+            client, rows(), send, lambda raw: (raw, ""), chunk_size=1, dedupe_window=1
+        )
+        with pytest.raises(AuthenticationError):
+            await operation.run()
+    result = operation.result()
+    assert result.created == 1
+    assert result.failed["a@example.com"].endswith(NEVER_SENT)
+    assert "authentication" in result.failed["b@example.com"]
+
+
+def test_a_progress_built_by_hand_defaults_to_no_chunk_target() -> None:
+    progress = BulkProgress(
+        done=0, total=None, created=0, updated=0, failed=0, skipped=0,
+        calls=0, rate_limited=0, in_flight=0, elapsed=0.0,
+    )  # fmt: skip
+    assert (progress.chunk_size, progress.chunk_bytes, progress.rate) == (0, 0, 0.0)
+
+
+def test_every_bulk_option_is_optional() -> None:
+    from ongage_async.resources import BulkOptions
+
+    assert BulkOptions.__required_keys__ == frozenset()
+    assert "chunk_size" in BulkOptions.__optional_keys__
