@@ -573,3 +573,67 @@ def test_every_bulk_option_is_optional() -> None:
 
     assert BulkOptions.__required_keys__ == frozenset()
     assert "chunk_size" in BulkOptions.__optional_keys__
+
+
+async def test_a_run_not_started_has_made_no_call_whatever_the_client_did() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        await client.lists.get(500)
+        operation = client.contacts.bulk_upsert(people(3))
+        assert operation.statistics().calls == operation.result().calls == 0
+
+
+async def test_every_body_sent_fits_the_byte_cap() -> None:
+    # The cap is counted against json.dumps' default form (", " between items), the
+    # larger of what httpx may send: three rows of L bytes take 3L + 6 there.
+    rows = [{"email": f"r{i}@example.com"} for i in range(6)]
+    length = len(json.dumps(encode_row(rows[0])))
+    cap = 3 * length  # room for two rows a chunk, not three
+    bodies: list[int] = []
+
+    async def send(chunk: list[Any]) -> Any:
+        bodies.append(len(json.dumps(chunk)))
+        return {row["email"]: ("created", "") for row in chunk}
+
+    sandbox = make_sandbox(rate_limit=1000)
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        operation = BulkOperation(client, rows, send, lambda raw: (raw, ""), max_chunk_bytes=cap)
+        result = await operation.run()
+    assert result.created == 6
+    assert len(bodies) == 3 and max(bodies) <= cap
+
+
+async def test_progress_after_a_stopped_run_agrees_with_its_result() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+    sent: list[int] = []
+
+    async def send(chunk: list[Any]) -> Any:
+        sent.append(len(chunk))
+        raise BadRequestError("Invalid field value", status=400)
+
+    async with sandbox.client(retry=RETRY, list_id=500, max_concurrency=1) as client:
+        operation = BulkOperation(
+            client, list(people(30)), send, lambda raw: (raw, ""), chunk_size=5, fail_fast=True
+        )
+        result = await operation.run()
+    progress = operation.statistics()
+    # 5 refused, the rest read so far never confirmed (fail_fast stops reading too)
+    assert len(result.failed) == result.total > 5
+    assert (progress.failed, progress.done) == (result.total, result.total)
+
+
+async def test_a_chunk_too_large_is_split_bigger_half_first() -> None:
+    sizes: list[int] = []
+
+    async def send(chunk: list[Any]) -> Any:
+        sizes.append(len(chunk))
+        if len(chunk) > 2:
+            raise BadRequestError("Request Entity Too Large", status=413)
+        return {row["email"]: ("created", "") for row in chunk}
+
+    sandbox = make_sandbox(rate_limit=1000)
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        operation = BulkOperation(client, list(people(3)), send, lambda raw: (raw, ""))
+        result = await operation.run()
+    assert sizes == [3, 2, 1] and result.created == 3
+    assert result.chunk_size == 2  # the rest of the run aims at the half that fitted

@@ -215,6 +215,9 @@ class BulkOperation:
     """One bulk run.  ``await op.run()`` returns the result; ``op.result()`` is a consistent
     snapshot at any time, including after the run was cancelled."""
 
+    #: The governor's calls started when the run began (set by `run`; read once started).
+    _calls_before: int
+
     def __init__(
         self,
         client: Requester,
@@ -257,7 +260,6 @@ class BulkOperation:
         self._tally = Tally(ids={} if keep_ids else None)
         self._started = 0.0
         self._ended: tuple[float, int] | None = None  # (when, calls) if the run raised
-        self._calls_before = 0
         self._stopped: str | None = None
         self._fatal: Exception | None = None
         self._scope: anyio.CancelScope | None = None  # the workers' task group, while it runs
@@ -304,7 +306,7 @@ class BulkOperation:
             updated=tally.updated,
             failed=len(tally.failed),
             skipped=len(tally.skipped),
-            calls=stats.calls_started - self._calls_before,
+            calls=self._calls(),
             rate_limited=stats.rate_limited,
             in_flight=stats.in_flight,
             elapsed=self._elapsed(),
