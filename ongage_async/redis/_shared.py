@@ -52,7 +52,8 @@ class Shared:
         self.namespace = namespace
         self.on_unavailable = on_unavailable
         self.reconnect_after = reconnect_after
-        self.down_until: float = 0.0
+        #: Until when Redis is not tried again after it was found unreachable.
+        self.down_until = -math.inf
         #: This process's name in the levels' registry (``_scripts``).
         self.member: str = uuid.uuid4().hex
         self.scripts: dict[str, Any] = {
@@ -142,25 +143,22 @@ async def in_turn(
     gives up, its entry in ``registry`` (``twait`` or ``lwait``) goes.
     """
     waiter = lanes.join(rank)
-    in_line = True
     try:
         while True:
             until = math.inf
             if lanes.head() is waiter:
                 wait = await look(lanes.waiting(rank) > 1)
                 if wait is None:
-                    in_line = False
-                    lanes.leave(waiter)  # the next head looks at once
-                    return
+                    break
                 until = anyio.current_time() + wait
             await lanes.wait(waiter, until)
     except BaseException as exc:
-        if in_line:
-            lanes.leave(waiter)
-            # Redis gone: the entry expires there within a second, and a clean-up could
-            # wait out a connect timeout.
-            gone = isinstance(exc, (FallBack, GovernorUnavailableError))
-            if rank < REGISTERED_RANKS and not lanes.waiting(rank) and not gone:
-                key = shared.key(f"{registry}:{rank}")
-                await shared.quietly("UNREGISTER", [key], [shared.member])
+        lanes.leave(waiter)
+        # Redis gone: the entry expires there within a second, and a clean-up could
+        # wait out a connect timeout.
+        gone = isinstance(exc, (FallBack, GovernorUnavailableError))
+        if rank < REGISTERED_RANKS and not lanes.waiting(rank) and not gone:
+            key = shared.key(f"{registry}:{rank}")
+            await shared.quietly("UNREGISTER", [key], [shared.member])
         raise
+    lanes.leave(waiter)  # granted: the next head looks at once
