@@ -22,6 +22,7 @@ import heapq
 import itertools
 import math
 from collections import deque
+from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, runtime_checkable
 
@@ -158,8 +159,7 @@ class SlidingWindowBudget(BudgetLimits):
         self._reserve = _count(reserve, "reserve", limit)
         self._free = limit  # tokens never used, or cooled and collected by _collect
         # When each cooling token is free again, oldest first, for high calls' tokens
-        # [0] and the others' [1]: tokens are given back in time order, so each stays
-        # sorted by appending (bisect only for a stray one).
+        # [0] and the others' [1].
         self._cooling: tuple[deque[float], deque[float]] = (deque(), deque())
         self._in_use = [0, 0]  # tokens held by calls in flight: high, others
         self._paused_until = -math.inf
@@ -215,12 +215,9 @@ class SlidingWindowBudget(BudgetLimits):
     def _give_back(self, finished_at: float, rank: int) -> None:
         lane = rank != 0
         self._in_use[lane] -= 1
-        free_at = finished_at + self._period
-        cooling = self._cooling[lane]
-        if not cooling or free_at >= cooling[-1]:
-            cooling.append(free_at)
-        else:  # a clock that stepped back: keep the order
-            bisect.insort(cooling, free_at)
+        # Tokens come back in time order, so this lands at the end, but a clock that
+        # stepped back may put one earlier: the times stay sorted either way.
+        bisect.insort(self._cooling[lane], finished_at + self._period)
         self._lanes.wake()
 
     def shift_clock(self, by: float) -> None:
@@ -235,10 +232,11 @@ class SlidingWindowBudget(BudgetLimits):
 
     async def pause(self, seconds: float) -> None:
         # NaN and infinity are no length of time: a pause without a bound would stop
-        # every call of the process for good, so they pause nothing.
-        if 0 < seconds < math.inf:
+        # every call of the process for good, so they pause nothing (and one of 0 s or
+        # less has ended already).  Nobody is woken: a pause only delays, and a waiter
+        # finds it when it looks again at its own time.
+        if math.isfinite(seconds):
             self._paused_until = max(self._paused_until, anyio.current_time() + seconds)
-            self._lanes.wake()
 
     def earliest(self, priority: Priority = "normal") -> float:
         """Seconds before a call of ``priority`` asking now could take a token, at best.
@@ -249,19 +247,20 @@ class SlidingWindowBudget(BudgetLimits):
         now = anyio.current_time()
         self._collect(now)
         rank = rank_of(priority)
+        # How many tokens must free up before this call's own: one per waiter ahead,
+        # plus the high lane's unused reserve below "high", less those free now.
         needed = self._lanes.ahead(rank) - self._free
+        cooling: Iterable[float]
         if rank:
             needed += self._kept()
-            times = list(itertools.islice(self._cooling[1], max(0, needed) + 1))
+            cooling = self._cooling[1]  # the high calls' cooling tokens refill their lane
         else:
-            merged = heapq.merge(*self._cooling)
-            times = list(itertools.islice(merged, max(0, needed) + 1))
+            cooling = heapq.merge(*self._cooling)
         if needed < 0:
             wait = 0.0
-        elif needed < len(times):
-            wait = times[needed] - now
-        else:
-            wait = self._period
+        else:  # the cooling token after those, if there is one; else one in flight
+            free_at = next(itertools.islice(cooling, needed, None), None)
+            wait = self._period if free_at is None else free_at - now
         return max(wait, self._paused_until - now, 0.0)
 
     def statistics(self) -> BudgetStatistics:

@@ -30,7 +30,7 @@ import inspect
 import time
 import weakref
 from collections.abc import Callable, Mapping, MutableSet
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import anyio
 import attrs
@@ -165,8 +165,8 @@ class Attempt:
         try:
             await self._spend.__aexit__(*exc_info)
         finally:
-            hold = getattr(self._slot, "hold", None) if self._keep is not None else None
-            if hold is None or self._keep is None:
+            hold = getattr(self._slot, "hold", None)
+            if self._keep is None or hold is None:
                 await self._slot.__aexit__(*exc_info)
             else:
                 until, owner = self._keep
@@ -189,11 +189,7 @@ class Governor:
         #: The counters `statistics()` reports; an `Attempt` moves them as it goes.
         self.counters: Counters = Counters()
         self._cap_statistics: Callable[[], CapStatistics] | None = getattr(cap, "statistics", None)
-        # The last event loop run that used this governor, its library and clock offset
-        # (anyio.current_time() - time.perf_counter()).
-        self._run: weakref.ref[Any] | None = None
-        self._library = ""
-        self._clock_offset = 0.0
+        self._last_run: _Run | None = None  # the last event loop run that used it
 
     @classmethod
     def local(
@@ -274,7 +270,9 @@ class Governor:
             wait_time=counters.wait_time,
             budget=self.budget_statistics(),
             held=self._cap_statistics().held if self._cap_statistics is not None else 0,
-            waiting_by_priority=dict(zip(PRIORITIES, counters.waiting_at, strict=True)),
+            waiting_by_priority={
+                level: counters.waiting_at[rank] for rank, level in enumerate(PRIORITIES)
+            },
         )
 
     def budget_statistics(self) -> BudgetStatistics:
@@ -285,21 +283,31 @@ class Governor:
     def _follow_run(self) -> None:
         """On the first use in a new event loop run, move the budget onto its clock."""
         run = _current_run()
-        if run is None or (self._run is not None and self._run() is run):
+        last = self._last_run
+        if run is None or (last is not None and last.run() is run):
             return
         library = "asyncio" if isinstance(run, asyncio.AbstractEventLoop) else "trio"
-        if self._library and library != self._library:
-            raise ConfigurationError(
-                "a Governor (and an OngageClient, which owns one) works under one event "
-                f"loop library: this one was used under {self._library}; make another "
-                f"for {library}"
-            )
         offset = anyio.current_time() - time.perf_counter()
-        if self._run is not None and isinstance(self.budget, SlidingWindowBudget):
-            self.budget.shift_clock(offset - self._clock_offset)
-        if self._run is not None and isinstance(self.cap, LocalConcurrencyCap):
-            self.cap.shift_clock(offset - self._clock_offset)  # its held slots' times
-        self._run, self._library, self._clock_offset = weakref.ref(run), library, offset
+        if last is not None:
+            if library != last.library:
+                raise ConfigurationError(
+                    "a Governor (and an OngageClient, which owns one) works under one event "
+                    f"loop library: this one was used under {last.library}; make another "
+                    f"for {library}"
+                )
+            if isinstance(self.budget, SlidingWindowBudget):
+                self.budget.shift_clock(offset - last.clock_offset)
+            if isinstance(self.cap, LocalConcurrencyCap):
+                self.cap.shift_clock(offset - last.clock_offset)  # its held slots' times
+        self._last_run = _Run(weakref.ref(run), library, offset)
+
+
+class _Run(NamedTuple):
+    """An event loop run that used a governor."""
+
+    run: weakref.ref[Any]
+    library: str  # "asyncio" or "trio"
+    clock_offset: float  # anyio.current_time() - time.perf_counter() in that run
 
 
 def _by_priority(method: Callable[..., T]) -> Callable[[Priority], T]:

@@ -157,8 +157,8 @@ def parse_response(
     error_list = list(errors.values()) if isinstance(errors, dict) else errors
     if not isinstance(error_list, list):
         error_list = []
-    # A 200 that says error: true is still an error; its payload code picks the class.
-    effective = status if status >= 400 else (code if code and code >= 400 else 400)
+    # A 200 that says error: true is still an error: a 400, or its payload code if higher.
+    effective = status if status >= 400 else max(code or 400, 400)
     raise error_for_status(effective)(
         message, status=effective, code=code, errors=error_list, **context
     )

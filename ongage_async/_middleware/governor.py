@@ -114,7 +114,7 @@ class GovernorMiddleware:
         levels' queue, a ``"low"`` one waits behind everyone and leaves the reserve.
         """
         needed = self.governor.ready_in(call.priority)
-        if needed > left:
+        if needed >= left:  # starting only at its deadline, it would have no time to run
             raise BudgetExhaustedError(
                 f"{call.method} {call.path} cannot start within its deadline: the budget "
                 f"frees up in {needed:.3f}s",

@@ -71,7 +71,7 @@ def _no_answer(exc: Exception) -> bool:
     return isinstance(exc, APIConnectionError)
 
 
-def _outcome_unknown(exc: Exception) -> bool:
+def _outcome_unknown(exc: APIError | APIConnectionError) -> bool:
     """Whether the failed attempt may have done its work on the server."""
     if isinstance(exc, APIConnectionError):
         return exc.request_sent
@@ -79,7 +79,7 @@ def _outcome_unknown(exc: Exception) -> bool:
         return False  # rejected before anything was done
     if isinstance(exc, InvalidResponseError):
         return exc.status < 300 or exc.status >= 500  # a 2xx cut short did its work
-    return isinstance(exc, APIError) and exc.status >= 500
+    return exc.status >= 500
 
 
 def _refused_after_unknown(exc: Exception, call: Call) -> TypeGuard[APIError]:
@@ -112,7 +112,8 @@ def _give_up_note(call: Call, policy: RetryPolicy, first_delay: float, connectio
     retries = policy.retries(connection=connection)
     backoff = first_delay + policy.backoff_left(1, connection=connection)
     left = remaining(call)
-    if left is not None and left < backoff:
+    # As the retries themselves decide: a back-off that ends at the deadline is not waited.
+    if left is not None and left <= backoff:
         seconds, how = left, "at its deadline"
     else:
         seconds, how = backoff, f"after {retries} retries"

@@ -43,8 +43,7 @@ class AccountLimits:
         self.max_concurrency = max_concurrency
         self.window = window
         self._arrivals: deque[float] = deque()
-        self._fixed_index = -math.inf
-        self._fixed_count = 0
+        self._fixed_calls: dict[int, int] = {}  # the current fixed window's, by its index
         self._origin: float | None = None
         self.in_flight: int = 0
 
@@ -53,10 +52,9 @@ class AccountLimits:
             if self._origin is None:
                 self._origin = now
             index = math.floor((now - self._origin) / self.rate_period)
-            if index != self._fixed_index:
-                self._fixed_index, self._fixed_count = index, 0
-            self._fixed_count += 1
-            return self._fixed_count
+            calls = self._fixed_calls.get(index, 0) + 1
+            self._fixed_calls = {index: calls}  # an earlier window is over for good
+            return calls
         arrivals = self._arrivals
         while arrivals and arrivals[0] <= now - self.rate_period:
             arrivals.popleft()
