@@ -58,10 +58,10 @@ async def test_an_authentication_error_stops_the_run_within_one_call_per_worker(
     assert len(sandbox.recorder.calls) == calls
 
 
-async def test_the_dedupe_window_keeps_the_newest_emails() -> None:
-    # dedupe_window=2: after a, b, c, d the window holds c and d.  The second c comes
-    # once the first is confirmed (no longer pending): only the window can catch it.
-    sandbox = make_sandbox(rate_limit=1000)
+async def upsert_with_a_late_repeat(sandbox: Any, repeat: str) -> BulkResult:
+    """Upsert a, b, c, d through a window of two e-mails (so c and d are in it at the
+    end), then ``repeat`` once three rows are confirmed: no longer pending, so only the
+    window can catch it."""
     three_done = anyio.Event()
 
     def progress(snapshot: BulkProgress) -> None:
@@ -73,12 +73,17 @@ async def test_the_dedupe_window_keeps_the_newest_emails() -> None:
             yield {"email": f"{name}@example.com"}
         with anyio.fail_after(5):
             await three_done.wait()
-        yield {"email": "c@example.com"}
+        yield {"email": repeat}
 
     async with sandbox.client(retry=RETRY, list_id=500) as client:
-        result = await client.contacts.upsert_many(
+        return await client.contacts.upsert_many(
             rows(), chunk_size=1, dedupe_window=2, on_progress=progress
         )
+
+
+async def test_the_dedupe_window_keeps_the_newest_emails() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+    result = await upsert_with_a_late_repeat(sandbox, "c@example.com")
     assert result.created == 4
     assert result.skipped == {"c@example.com (row 5)": "duplicate: an earlier row wins"}
     assert sandbox.recorder.contact_writes[(500, "c@example.com")] == 1
@@ -416,26 +421,8 @@ async def test_a_run_not_started_has_taken_no_time() -> None:
 
 
 async def test_an_email_that_left_the_dedupe_window_is_sent_again() -> None:
-    # dedupe_window=2: after a, b, c, d the window holds c and d; the second a comes
-    # once the first is confirmed (no longer pending), so nothing remembers it: sent.
     sandbox = make_sandbox(rate_limit=1000)
-    three_done = anyio.Event()
-
-    def progress(snapshot: BulkProgress) -> None:
-        if snapshot.done >= 3:
-            three_done.set()
-
-    async def rows() -> AsyncIterator[dict[str, Any]]:
-        for name in "abcd":
-            yield {"email": f"{name}@example.com"}
-        with anyio.fail_after(5):
-            await three_done.wait()
-        yield {"email": "a@example.com"}
-
-    async with sandbox.client(retry=RETRY, list_id=500) as client:
-        result = await client.contacts.upsert_many(
-            rows(), chunk_size=1, dedupe_window=2, on_progress=progress
-        )
+    result = await upsert_with_a_late_repeat(sandbox, "a@example.com")  # a has left it
     assert (result.created, result.updated, result.skipped) == (4, 1, {})
     assert sandbox.recorder.contact_writes[(500, "a@example.com")] == 2
 

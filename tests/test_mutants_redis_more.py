@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import uuid
-from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,34 +23,12 @@ from ongage_async._concurrency import CapStatistics
 from ongage_async.redis import RedisGovernor, _scripts
 
 from .helpers import free_port
+from .test_mutants_redis import count_scripts, governor
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"  # redis-py's asyncio client runs on asyncio only
-
-
-def governor(url: str, **kwargs: Any) -> RedisGovernor:
-    return RedisGovernor(url, account="ACC", key_prefix=f"test-{uuid.uuid4().hex}", **kwargs)
-
-
-def count_scripts(
-    gov: RedisGovernor, after: Callable[[str], Awaitable[None]] | None = None
-) -> Counter[str]:
-    """Count the scripts ``gov`` runs; ``after(script)`` runs once each has answered."""
-    shared = gov._shared
-    original = shared.run
-    counts: Counter[str] = Counter()
-
-    async def run(script: str, keys: list[str], args: list[Any]) -> Any:
-        counts[script] += 1
-        answer = await original(script, keys, args)
-        if after is not None:
-            await after(script)
-        return answer
-
-    shared.run = run  # type: ignore[method-assign]
-    return counts
 
 
 class Clock:
