@@ -53,7 +53,7 @@ class Shared:
         self.on_unavailable = on_unavailable
         self.reconnect_after = reconnect_after
         #: Until when Redis is not tried again after it was found unreachable.
-        self.down_until = -math.inf
+        self.down_until: float = -math.inf
         #: This process's name in the levels' registry (``_scripts``).
         self.member: str = uuid.uuid4().hex
         self.scripts: dict[str, Any] = {
