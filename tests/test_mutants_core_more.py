@@ -17,6 +17,7 @@ from ongage_async import (
     AmbiguousOutcomeError,
     APIConnectionError,
     APIError,
+    BadRequestError,
     BudgetExhaustedError,
     ConfigurationError,
     ImportUnconfirmedError,
@@ -57,6 +58,14 @@ def test_a_success_envelope_is_read_as_utf8_whatever_charset_its_header_names() 
     headers = {"Content-Type": "application/json; charset=iso-8859-1"}
     answer = httpx.Response(200, content=body, headers=headers)
     assert parse_response(answer, method="GET", url="https://h/x").payload == {"name": "Zoë"}
+
+
+def test_a_400_that_is_no_json_is_a_bad_request_not_an_invalid_answer() -> None:
+    # Only a success must be JSON; from 400 up the status says what went wrong.
+    answer = httpx.Response(400, text="<html>Bad Request</html>")
+    with pytest.raises(BadRequestError) as caught:
+        parse_response(answer, method="GET", url="https://h/x")
+    assert caught.value.status == 400 and "Bad Request" in caught.value.body
 
 
 def test_a_success_with_metadata_but_no_payload_is_no_envelope() -> None:
