@@ -14,6 +14,7 @@ import pytest
 from ongage_async import (
     AuthenticationError,
     BadRequestError,
+    DeadlineExceededError,
     InvalidArgumentError,
     NotFoundError,
     OngageClient,
@@ -624,3 +625,32 @@ async def test_a_chunk_too_large_is_split_bigger_half_first() -> None:
         result = await operation.run()
     assert sizes == [3, 2, 1] and result.created == 3
     assert result.chunk_size == 2  # the rest of the run aims at the half that fitted
+
+
+async def test_ids_are_kept_only_when_asked_for() -> None:
+    sandbox = make_sandbox(rate_limit=1000)
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        result = await client.contacts.upsert_many(people(3))
+    assert result.created == 3 and result.ids == {}
+
+
+async def test_a_chunk_past_its_deadline_fails_with_the_reason_and_the_run_goes_on() -> None:
+    sent: list[str] = []
+
+    async def send(chunk: list[Any]) -> Any:
+        sent.append(chunk[0]["email"])
+        if len(sent) == 1:
+            raise DeadlineExceededError("the call's deadline passed")
+        return {row["email"]: ("created", "") for row in chunk}
+
+    sandbox = make_sandbox(rate_limit=1000)
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        operation = BulkOperation(
+            client, list(people(4)), send, lambda raw: (raw, ""), chunk_size=2
+        )
+        result = await operation.run()
+    assert result.created == 2
+    assert result.failed == dict.fromkeys(
+        ["p0@example.com", "p1@example.com"],
+        "DeadlineExceededError: the call's deadline passed",
+    )

@@ -251,3 +251,25 @@ async def test_a_slot_held_until_a_time_is_free_at_that_time() -> None:
     assert cap._take(until - 1e-6, 1) == until  # still held: look again at `until`
     assert cap._take(until, 1) is None  # at `until` it is free, and taken
     assert cap.statistics().in_use == 1
+
+
+async def test_a_newcomer_queues_behind_a_waiter_woken_but_not_yet_run() -> None:
+    # The slot is given back and the waiter woken; before it runs, a newcomer of the
+    # same level asks: it must not take the slot from the waiter ahead of it.
+    cap = LocalConcurrencyCap(1)
+    order: list[str] = []
+    first: Any = cap.slot()
+    await first.__aenter__()
+
+    async def waiter() -> None:
+        async with cap.slot():
+            order.append("waiter")
+
+    async with task_group() as tg:
+        tg.start_soon(waiter)
+        await anyio.wait_all_tasks_blocked()  # in line
+        await first.__aexit__(None, None, None)  # frees the slot, wakes the waiter
+        with anyio.fail_after(5):
+            async with cap.slot():  # no checkpoint before this asks
+                order.append("newcomer")
+    assert order == ["waiter", "newcomer"]
