@@ -654,3 +654,52 @@ async def test_a_chunk_past_its_deadline_fails_with_the_reason_and_the_run_goes_
         ["p0@example.com", "p1@example.com"],
         "DeadlineExceededError: the call's deadline passed",
     )
+
+
+async def test_a_bug_in_sending_stops_the_run_and_is_raised() -> None:
+    async def send(chunk: list[Any]) -> Any:
+        raise RuntimeError("a bug in the send function")
+
+    sandbox = make_sandbox(rate_limit=1000)
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        operation = BulkOperation(client, list(people(3)), send, lambda raw: (raw, ""))
+        with pytest.raises(RuntimeError, match="a bug in the send function"):
+            await operation.run()
+    assert set(operation.result().failed.values()) == {
+        "not confirmed: the run stopped on RuntimeError"
+    }
+
+
+async def test_the_chunk_target_never_rises_during_a_run() -> None:
+    # Two chunks of 100 in flight together; the server takes 25 rows at most.  The
+    # first refusal lowers the target to 50, then 25; the second chunk, refused after
+    # that, must not raise it back to its own half (50): it is split to 25 unsent.
+    both_in, small_sent = anyio.Event(), anyio.Event()
+    refused: list[int] = []
+    big = 0
+
+    async def send(chunk: list[Any]) -> Any:
+        nonlocal big
+        if len(chunk) == 100:
+            big += 1
+            if big == 3:
+                both_in.set()
+            with anyio.fail_after(5):
+                if big == 2:  # refused once the next one is in flight too
+                    await both_in.wait()
+                elif big == 3:  # refused once the target has come down to 25
+                    await small_sent.wait()
+        if big > 1 and len(chunk) > 25:
+            refused.append(len(chunk))
+            raise BadRequestError("Request Entity Too Large", status=413)
+        if len(chunk) == 25:
+            small_sent.set()
+        return {row["email"]: ("created", "") for row in chunk}
+
+    sandbox = make_sandbox(rate_limit=1000)
+    async with sandbox.client(retry=RETRY, list_id=500) as client:
+        rows = list(people(300))
+        operation = BulkOperation(client, rows, send, lambda raw: (raw, ""), chunk_size=100)
+        result = await operation.run()
+    assert result.created == 300
+    assert sorted(refused) == [50, 100, 100] and result.chunk_size == 25

@@ -531,6 +531,10 @@ def run_mutant(mutant: Mutant, tree: Path, tests: list[str]) -> None:
             mutant.status = "killed"
             failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.MULTILINE)
             mutant.detail = failed[0] if failed else f"pytest exit {done.returncode}"
+        elif done.returncode == 3 and "Timeout (>" in done.stdout:
+            # pytest-timeout fired inside pytest's own code (a hang it caught at a bad
+            # moment): pytest ends in an internal error, but the mutant hung a test.
+            mutant.status, mutant.detail = "killed", "timeout (pytest-timeout, exit 3)"
         else:
             mutant.status = "error"
             mutant.detail = f"pytest exit {done.returncode}: {done.stdout[-500:]}"
