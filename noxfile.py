@@ -102,7 +102,7 @@ def _mutants(session: nox.Session, *args: str) -> None:
 
 @nox.session(python="3.11")
 def mutants(session: nox.Session) -> None:
-    """Mutation testing of every critical module (tests/mutants/run.py, ~1 h on 2 cores).
+    """Mutation testing of every critical module (tests/mutants/run.py, about 40 min on 2 cores).
 
     ``nox -s mutants -- --base origin/main`` mutates only the lines changed since then;
     ``-- ongage_async/_budget.py`` one module; ``-- --regression-only`` replays the list.
