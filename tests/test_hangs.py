@@ -17,18 +17,18 @@ HANGING = """
 import anyio
 import pytest
 
-@pytest.mark.timeout(2)
+@pytest.mark.timeout(3)
 async def test_waits_for_an_event_nobody_sets() -> None:
     await anyio.Event().wait()
 
-@pytest.mark.timeout(2)
+@pytest.mark.timeout(3)
 async def test_spins_on_calls(client) -> None:
     while True:
         await client.lists.list()
 """
 
 
-@pytest.mark.timeout(30)  # an inner pytest session: four tests of under two seconds each
+@pytest.mark.timeout(30)  # an inner pytest session: four tests of two seconds each
 def test_a_hanging_test_fails_within_its_timeout(pytester: pytest.Pytester) -> None:
     pytester.makeconftest((ROOT / "tests" / "conftest.py").read_text())
     pytester.makepyfile(helpers=(ROOT / "tests" / "helpers.py").read_text())
