@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import MutableSet
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, runtime_checkable
 
@@ -20,7 +21,14 @@ import attrs
 from ._lanes import Entry, Lanes
 from ._priority import Priority, rank_of
 
-__all__ = ["CapLimits", "CapStatistics", "ConcurrencyCap", "LocalConcurrencyCap", "SlotHold"]
+__all__ = [
+    "CapLimits",
+    "CapStatistics",
+    "ConcurrencyCap",
+    "LocalConcurrencyCap",
+    "SlotHold",
+    "remember",
+]
 
 
 @attrs.frozen
@@ -71,6 +79,14 @@ class SlotHold(Protocol):
     async def release(self) -> None:
         """Free the slot now (idempotent)."""
         ...
+
+
+def remember(holds: MutableSet[SlotHold], hold: SlotHold) -> None:
+    """Add ``hold`` to ``holds``, forgetting those that ended (released or past their
+    time).  Only calls cut short get here, so the sets stay small."""
+    for ended in [kept for kept in holds if not kept.active]:
+        holds.discard(ended)
+    holds.add(hold)
 
 
 class _Hold:

@@ -36,7 +36,13 @@ import anyio
 import attrs
 
 from ._budget import BudgetStatistics, RateBudget, SlidingWindowBudget
-from ._concurrency import CapStatistics, ConcurrencyCap, LocalConcurrencyCap, SlotHold
+from ._concurrency import (
+    CapStatistics,
+    ConcurrencyCap,
+    LocalConcurrencyCap,
+    SlotHold,
+    remember,
+)
 from ._exceptions import ConfigurationError
 from ._priority import PRIORITIES, Priority, Reserve, as_reserve, rank_of
 from ._retry import RetryEvent
@@ -172,9 +178,7 @@ class Attempt:
                 until, owner = self._keep
                 held: SlotHold = await hold(until)
                 if owner is not None:
-                    for ended in [hold for hold in owner if not hold.active]:
-                        owner.discard(ended)  # only cut calls get here: the set stays small
-                    owner.add(held)
+                    remember(owner, held)
 
 
 class Governor:

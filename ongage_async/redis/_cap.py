@@ -18,7 +18,7 @@ from typing import Any
 
 import anyio
 
-from .._concurrency import CapLimits, CapStatistics, LocalConcurrencyCap, SlotHold
+from .._concurrency import CapLimits, CapStatistics, LocalConcurrencyCap, SlotHold, remember
 from .._exceptions import FallBack, GovernorUnavailableError
 from .._lanes import Lanes
 from .._priority import Priority, rank_of
@@ -110,8 +110,7 @@ class _Lease:
             # If Redis is gone, the lease expires there within lease_ttl on its own.
             await cap._shared.run("HOLD_LEASE", cap._keys[:2], [self._id, max(0.0, seconds)])
         kept = _LeaseHold(cap, self._id, until)
-        cap._holds = {hold for hold in cap._holds if hold.active}  # only cut calls get here
-        cap._holds.add(kept)
+        remember(cap._holds, kept)
         return kept
 
 
@@ -141,7 +140,7 @@ class RedisConcurrencyCap(CapLimits):
         key = shared.key
         self._keys = [key("leases"), key("hleases"), key("lwait:0"), key("lwait:1")]
         self._live: set[str] = set()  # the leases this process holds and renews
-        self._holds: set[_LeaseHold] = set()  # its leases kept for calls cut short
+        self._holds: set[SlotHold] = set()  # its leases kept for calls cut short
         #: The task renewing the live leases (once done, the next lease starts another).
         self._renewer: asyncio.Task[None] | None = None
 
